@@ -1,7 +1,7 @@
 /**
- * ARN matching, segment by segment, as AWS matches Resource elements and the Arn* operators:
- * `arn:partition:service:region:account:resource`, where a wildcard never spans a colon between
- * the first five segments, and the sixth (resource) segment may itself contain colons.
+ * ARNs: `arn:partition:service:region:account:resource`. Resource elements and the Arn* operators
+ * match them segment by segment: a wildcard never spans a colon between the first five segments,
+ * and the sixth (which may itself contain colons) is matched as a whole.
  */
 import { compileGlob, type Matcher } from './wildcard.js';
 
@@ -19,22 +19,13 @@ export function splitArn(arn: string): string[] | undefined {
   return parts;
 }
 
-/**
- * Compiles an ARN pattern (with `*` and `?`) to a matcher. A pattern that is not six segments
- * (only `*` is valid then) is compared as a plain glob.
- */
+/** The account segment of an ARN, or undefined when the value is not an ARN. */
+export function accountOf(arn: string): string | undefined {
+  if (!arn.startsWith('arn:')) return undefined;
+  return splitArn(arn)?.[4];
+}
+
+/** Compiles an ARN pattern (with `*` and `?`) to a segment-by-segment matcher. */
 export function compileArnPattern(pattern: string): Matcher {
-  const parts = splitArn(pattern);
-  if (!parts || !parts.some((p) => p.includes('*') || p.includes('?'))) return compileGlob(pattern);
-  if (parts.slice(0, 5).every((p) => !p.includes('*') && !p.includes('?'))) {
-    // Only the resource segment has wildcards: a whole-string glob is the same test, and faster.
-    return compileGlob(pattern);
-  }
-  const segments = parts.map((p) => compileGlob(p));
-  return (value) => {
-    const v = splitArn(value);
-    if (!v) return false;
-    for (let i = 0; i < 6; i++) if (!segments[i]!(v[i]!)) return false;
-    return true;
-  };
+  return compileGlob(pattern, { arn: true });
 }

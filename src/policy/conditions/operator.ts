@@ -15,6 +15,8 @@ export interface OperatorFamily<P = unknown> {
   test(contextValue: string, policyValue: P): boolean;
   /** Whether `${…}` policy variables are substituted in this family's policy values. */
   readonly variables: boolean;
+  /** Whether policy values are patterns with `*` and `?`, so that `${*}` must stay a literal `*`. */
+  readonly wildcards?: boolean;
 }
 
 /** A base operator: a family and whether its sense is negated (StringNotEquals, NotIpAddress…). */
