@@ -19,10 +19,16 @@ export function splitArn(arn: string): string[] | undefined {
   return parts;
 }
 
-/** The account segment of an ARN, or undefined when the value is not an ARN. */
+/** The account segment of an ARN: undefined when the value is not an ARN or names no account. */
 export function accountOf(arn: string): string | undefined {
   if (!arn.startsWith('arn:')) return undefined;
-  return splitArn(arn)?.[4];
+  let colon = 3;
+  for (let i = 0; i < 3; i++) {
+    colon = arn.indexOf(':', colon + 1);
+    if (colon < 0) return undefined;
+  }
+  const end = arn.indexOf(':', colon + 1);
+  return end > colon + 1 ? arn.slice(colon + 1, end) : undefined;
 }
 
 /** Compiles an ARN pattern (with `*` and `?`) to a segment-by-segment matcher. */

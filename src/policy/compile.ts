@@ -44,7 +44,7 @@ export interface CompiledStatement {
 
 /** A compiled policy set. Opaque to callers: pass it to `evaluate`. */
 export interface CompiledPolicySet {
-  /** The statements that may match a lower-cased action, in policy-set order. */
+  /** The statements that may match an action, in policy-set order. */
   candidates(action: string): readonly CompiledStatement[];
   /** Whether a policy of the type was given at all: an absent boundary does not limit. */
   readonly has: Readonly<Record<PolicyType, boolean>>;
@@ -118,9 +118,16 @@ class StatementIndex implements CompiledPolicySet {
     Object.freeze(this);
   }
 
-  candidates(action: string): readonly CompiledStatement[] {
+  candidates(given: string): readonly CompiledStatement[] {
+    // Callers mostly send one spelling of an action: look it up as given before lower-casing it.
+    const hit = this.cache.get(given);
+    if (hit !== undefined) return hit;
+    const action = given.toLowerCase();
     const cached = this.cache.get(action);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (this.cache.size < CANDIDATE_CACHE_LIMIT) this.cache.set(given, cached);
+      return cached;
+    }
     const colon = action.indexOf(':');
     const own = colon < 0 ? undefined : this.byService.get(action.slice(0, colon));
     const found: CompiledStatement[] = [];
@@ -128,7 +135,7 @@ class StatementIndex implements CompiledPolicySet {
     if (own) for (const statement of own) if (statement.action(action)) found.push(statement);
     if (own && this.anyService.length > 0) found.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     // The set of actions is AWS's catalogue, but a caller could send endless made-up ones.
-    if (this.cache.size < CANDIDATE_CACHE_LIMIT) this.cache.set(action, found);
+    if (this.cache.size < CANDIDATE_CACHE_LIMIT) this.cache.set(action, found).set(given, found);
     return found;
   }
 
@@ -271,10 +278,12 @@ function compilePrincipalEntry(entry: { type: string; value: string }): (princip
   };
 }
 
-/** The caller's account: aws:PrincipalAccount, or the account in its ARN. */
+/** The caller's account: the one in its ARN, or aws:PrincipalAccount for a principal without. */
 export function principalAccount(principal: string, context: RequestContext): string | undefined {
+  const own = accountOf(principal);
+  if (own !== undefined) return own;
   const given = context.get(PRINCIPAL_ACCOUNT, PRINCIPAL_ACCOUNT.toLowerCase());
-  return typeof given === 'string' ? given : accountOf(principal);
+  return typeof given === 'string' ? given : undefined;
 }
 
 function compileCondition(condition: Condition, variables: boolean, statement: Statement, i: number): (context: RequestContext) => boolean {
@@ -288,36 +297,56 @@ function compileCondition(condition: Condition, variables: boolean, statement: S
   if (spec.base === 'Null') return compileNull(condition.values, key, lowerKey);
   const { family, negated } = spec.base;
   const values = condition.values.map((value) => compileValue(family, value, variables && family.variables));
+  // A context value the operator cannot read (a malformed address, say) fails closed: a Deny
+  // applies and an Allow does not.
+  const unreadable = statement.effect === 'Deny';
   return compileQualified(spec, key, lowerKey, (contextValue, context) => {
     // Values are OR-ed: the context value matches if it matches any of them.
     for (const value of values) {
       const policyValue = value(context);
       if (policyValue === UNRESOLVED) return UNRESOLVED;
-      if (policyValue !== UNUSABLE && family.test(contextValue, policyValue)) return !negated;
+      if (policyValue === UNUSABLE) continue;
+      const result = family.test(contextValue, policyValue);
+      if (result === undefined) return unreadable ? FAIL_CLOSED_DENY : FAIL_CLOSED_ALLOW;
+      if (result) return !negated;
     }
     return negated;
   });
 }
 
+/** A variable without a value: the statement does not match (AWS IAM UG, "Variables and tags"). */
 const UNRESOLVED = Symbol('unresolved variable');
+/** A policy value the operator cannot read: it matches nothing. */
 const UNUSABLE = Symbol('unusable value');
+/** An unreadable context value decides the condition outright, failing closed. */
+const FAIL_CLOSED_DENY = Symbol('unreadable in a Deny');
+const FAIL_CLOSED_ALLOW = Symbol('unreadable in an Allow');
 type PolicyValue = unknown;
 
 /** A policy value, parsed once; one with variables is substituted and parsed per evaluation. */
 function compileValue(family: OperatorFamily, value: string, variables: boolean): (context: RequestContext) => PolicyValue {
-  const template = variables ? parseTemplate(value, family.wildcards === true) : value;
+  const glob = family.wildcards === true;
+  const template = variables ? parseTemplate(value, glob) : value;
   if (typeof template === 'string') {
     const parsed = family.parse(template) ?? UNUSABLE;
     return () => parsed;
   }
   return (context) => {
-    const rendered = render(template as Template, (k) => context.one(k), family.wildcards === true);
+    const rendered = render(template, (k) => context.one(k), glob);
     if (rendered === undefined) return UNRESOLVED;
     return family.parse(rendered) ?? UNUSABLE;
   };
 }
 
-type ValueTest = (contextValue: string, context: RequestContext) => boolean | typeof UNRESOLVED;
+type Outcome = boolean | typeof UNRESOLVED | typeof FAIL_CLOSED_DENY | typeof FAIL_CLOSED_ALLOW;
+type ValueTest = (contextValue: string, context: RequestContext) => Outcome;
+
+/** What an outcome that is not a plain answer makes of the whole condition. */
+function decided(outcome: Outcome): boolean | undefined {
+  if (outcome === UNRESOLVED || outcome === FAIL_CLOSED_ALLOW) return false;
+  if (outcome === FAIL_CLOSED_DENY) return true;
+  return undefined;
+}
 
 /**
  * Applies `IfExists` and the set qualifiers to a per-value test (AWS IAM UG, "Condition operators"
@@ -327,6 +356,9 @@ type ValueTest = (contextValue: string, context: RequestContext) => boolean | ty
 function compileQualified(spec: OperatorSpec, key: string, lowerKey: string, test: ValueTest): (context: RequestContext) => boolean {
   const negated = spec.base !== 'Null' && spec.base.negated;
   const { qualifier, ifExists } = spec;
+  // ForAllValues needs every member to pass; so does a negated operator without a qualifier
+  // ("matches none of them"); otherwise one member suffices.
+  const every = qualifier === 'ForAllValues' || (qualifier === undefined && negated);
   return (context) => {
     const value = context.get(key, lowerKey);
     if (value === undefined || (typeof value !== 'string' && value.length === 0)) {
@@ -335,15 +367,15 @@ function compileQualified(spec: OperatorSpec, key: string, lowerKey: string, tes
       if (qualifier === 'ForAnyValue') return false;
       return negated;
     }
-    if (typeof value === 'string') return test(value, context) === true;
-    // A set: ForAllValues needs every member to pass; ForAnyValue (and a negated operator
-    // without a qualifier: "matches none of them") as below.
-    const every = qualifier === 'ForAllValues' || (qualifier === undefined && negated);
+    if (typeof value === 'string') {
+      const outcome = test(value, context);
+      return typeof outcome === 'boolean' ? outcome : decided(outcome)!;
+    }
     for (const member of value) {
-      const result = test(member, context);
-      if (result === UNRESOLVED) return false;
-      if (every && !result) return false;
-      if (!every && result) return true;
+      const outcome = test(member, context);
+      if (typeof outcome !== 'boolean') return decided(outcome)!;
+      if (every && !outcome) return false;
+      if (!every && outcome) return true;
     }
     return every;
   };

@@ -11,6 +11,7 @@ export type KeyValue = string | readonly string[];
 
 /** The condition keys of one request. */
 export class RequestContext {
+  private keys: string[] | undefined;
   private lower: Map<string, KeyValue> | undefined;
 
   constructor(private readonly raw: Readonly<Record<string, ContextValue | undefined>> | undefined) {}
@@ -21,8 +22,18 @@ export class RequestContext {
     if (raw === undefined) return undefined;
     const direct = normalize(raw[key]);
     if (direct !== undefined) return direct;
-    this.lower ??= lowerIndex(raw);
-    return this.lower.get(lowerKey);
+    if (this.lower) return this.lower.get(lowerKey);
+    // A small context is scanned (lengths first, so most keys cost one comparison); a large one
+    // is indexed once.
+    const keys = (this.keys ??= Object.keys(raw));
+    if (keys.length > SCAN_LIMIT) {
+      this.lower = lowerIndex(raw, keys);
+      return this.lower.get(lowerKey);
+    }
+    for (const candidate of keys) {
+      if (candidate.length === lowerKey.length && candidate.toLowerCase() === lowerKey) return normalize(raw[candidate]);
+    }
+    return undefined;
   }
 
   /** A key's single value, as policy variables need it; a set with other than one member has none. */
@@ -33,9 +44,11 @@ export class RequestContext {
   }
 }
 
-function lowerIndex(raw: Readonly<Record<string, ContextValue | undefined>>): Map<string, KeyValue> {
+const SCAN_LIMIT = 16;
+
+function lowerIndex(raw: Readonly<Record<string, ContextValue | undefined>>, keys: readonly string[]): Map<string, KeyValue> {
   const index = new Map<string, KeyValue>();
-  for (const key of Object.keys(raw)) {
+  for (const key of keys) {
     const value = normalize(raw[key]);
     if (value !== undefined) index.set(key.toLowerCase(), value);
   }

@@ -24,7 +24,7 @@ const RESOURCE_ACCOUNT = 'aws:ResourceAccount';
 export function evaluate(request: Request, policies: CompiledPolicySet | PolicySet): Decision {
   const compiled = 'candidates' in policies ? policies : compile(policies);
   const context = new RequestContext(request.context);
-  const candidates = compiled.candidates(request.action.toLowerCase());
+  const candidates = compiled.candidates(request.action);
 
   let matched: StatementRef[] | undefined;
   let deny = false;
@@ -97,10 +97,13 @@ function strongest(a: PrincipalMatch | undefined, b: PrincipalMatch): PrincipalM
 /** Across accounts only when both accounts are known and differ (an S3 ARN, say, names none). */
 function isCrossAccount(request: Request, context: RequestContext): boolean {
   const principal = principalAccount(request.principal, context);
-  if (principal === undefined || principal === '') return false;
-  const given = context.get(RESOURCE_ACCOUNT, RESOURCE_ACCOUNT.toLowerCase());
-  const resource = typeof given === 'string' ? given : accountOf(request.resource);
-  return resource !== undefined && resource !== '' && resource !== principal;
+  if (principal === undefined) return false;
+  let resource = accountOf(request.resource);
+  if (resource === undefined) {
+    const given = context.get(RESOURCE_ACCOUNT, RESOURCE_ACCOUNT.toLowerCase());
+    resource = typeof given === 'string' && given !== '' ? given : undefined;
+  }
+  return resource !== undefined && resource !== principal;
 }
 
 function implicitDeny(matched: readonly StatementRef[], lacking: Record<PolicyType, boolean>): Decision {

@@ -24,12 +24,14 @@ function lcg(seed: number): () => number {
   };
 }
 
-// One policy value against one context value, negation applied as the compiler applies it:
-// an unusable policy value matches nothing, so its Not form holds.
+// One policy value against one context value, negation applied as the compiler applies it to a
+// value it can read: an unusable policy value matches nothing, so its Not form holds. (An
+// unreadable context value, where test answers undefined, is read as a non-match here; the
+// compiler fails closed on it instead, which the evaluator fixtures check.)
 function holds(name: string, policyValue: string, contextValue: string): boolean {
   const { family, negated } = operator(name);
   const parsed = family.parse(policyValue);
-  const positive = parsed !== undefined && family.test(contextValue, parsed);
+  const positive = parsed !== undefined && family.test(contextValue, parsed) === true;
   return negated ? !positive : positive;
 }
 

@@ -39,6 +39,9 @@ function decodeBase64(text: string): string | undefined {
 /** BinaryEquals: the context value decodes to the same bytes as the policy value. */
 export const binaryEquals: OperatorFamily<string> = {
   parse: decodeBase64,
-  test: (contextValue, policyValue) => decodeBase64(contextValue) === policyValue,
+  test: (contextValue, policyValue) => {
+    const decoded = decodeBase64(contextValue);
+    return decoded === undefined ? undefined : decoded === policyValue;
+  },
   variables: false,
 };

@@ -13,6 +13,9 @@ function parseBool(text: string): boolean | undefined {
 /** Bool: the context value's truth equals the policy value's. */
 export const bool: OperatorFamily<boolean> = {
   parse: parseBool,
-  test: (contextValue, policyValue) => parseBool(contextValue) === policyValue,
+  test: (contextValue, policyValue) => {
+    const truth = parseBool(contextValue);
+    return truth === undefined ? undefined : truth === policyValue;
+  },
   variables: false,
 };

@@ -78,7 +78,7 @@ function dateFamily(compare: (context: number, policy: number) => boolean): Oper
     parse: parseDate,
     test: (contextValue, policyValue) => {
       const t = parseDate(contextValue);
-      return t !== undefined && compare(t, policyValue);
+      return t === undefined ? undefined : compare(t, policyValue);
     },
     variables: false,
   };

@@ -140,16 +140,22 @@ function parseNetwork(text: string): IpNetwork | undefined {
   };
 }
 
-/** Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) lies in a block; malformed → false. */
-function inNetwork(contextValue: string, network: IpNetwork): boolean {
+/** Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) lies in a block; malformed → undefined. */
+function inNetwork(contextValue: string, network: IpNetwork): boolean | undefined {
   const isV6 = contextValue.includes(':');
   if (!network.v6) {
-    const v4 = isV6 ? mappedOf(parseV6(contextValue)) : parseV4(contextValue);
+    if (!isV6) {
+      const v4 = parseV4(contextValue);
+      return v4 === undefined ? undefined : ((v4 & network.mask) >>> 0) === network.net;
+    }
+    const words = parseV6(contextValue);
+    if (words === undefined) return undefined;
+    const v4 = mappedV4(words);
     return v4 !== undefined && ((v4 & network.mask) >>> 0) === network.net;
   }
-  if (!isV6) return false;
+  if (!isV6) return parseV4(contextValue) === undefined ? undefined : false;
   const w = parseV6(contextValue);
-  if (w === undefined) return false;
+  if (w === undefined) return undefined;
   const { net, mask } = network;
   return (
     ((w[0] & mask[0]) >>> 0) === net[0] &&
@@ -157,10 +163,6 @@ function inNetwork(contextValue: string, network: IpNetwork): boolean {
     ((w[2] & mask[2]) >>> 0) === net[2] &&
     ((w[3] & mask[3]) >>> 0) === net[3]
   );
-}
-
-function mappedOf(words: Words | undefined): number | undefined {
-  return words === undefined ? undefined : mappedV4(words);
 }
 
 /** IpAddress (and, negated, NotIpAddress): the context address lies in the policy's block. */

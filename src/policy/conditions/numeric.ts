@@ -21,7 +21,7 @@ function numericFamily(compare: (context: number, policy: number) => boolean): O
     parse: parseNumber,
     test: (contextValue, policyValue) => {
       const n = parseNumber(contextValue);
-      return n !== undefined && compare(n, policyValue);
+      return n === undefined ? undefined : compare(n, policyValue);
     },
     variables: false,
   };

@@ -11,8 +11,11 @@ export interface OperatorFamily<P = unknown> {
    * policy variables in it). Undefined means the value is unusable and matches nothing.
    */
   parse(policyValue: string): P | undefined;
-  /** Whether one context value satisfies one parsed policy value. */
-  test(contextValue: string, policyValue: P): boolean;
+  /**
+   * Whether one context value satisfies one parsed policy value; undefined when the context value
+   * cannot be read at all (a malformed address, say), so that a Deny can fail closed.
+   */
+  test(contextValue: string, policyValue: P): boolean | undefined;
   /** Whether `${…}` policy variables are substituted in this family's policy values. */
   readonly variables: boolean;
   /** Whether policy values are patterns with `*` and `?`, so that `${*}` must stay a literal `*`. */
