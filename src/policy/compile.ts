@@ -195,29 +195,23 @@ function compileResources(
   variables: boolean,
 ): (resource: string, context: RequestContext) => boolean {
   const tests = values.map((value) => compilePattern(value, variables, true));
+  if (!not) return (resource, context) => tests.some((test) => test(resource, context) === true);
+  // In NotResource an entry that cannot be resolved invalidates the statement (AWS IAM UG,
+  // "Variables and tags": a failed match "causes the statement to be invalid"), rather than
+  // widening it to every resource.
   return (resource, context) => {
-    let matched = false;
-    for (const test of tests) {
-      const result = test(resource, context);
-      if (result === undefined) return false; // an unresolved variable: the statement does not match
-      if (result) {
-        matched = true;
-        if (!not) break;
-      }
-    }
-    return not ? !matched : matched;
+    for (const test of tests) if (test(resource, context) !== false) return false;
+    return true;
   };
 }
 
 /**
  * An ARN pattern that may hold policy variables. A pattern with variables is compiled per distinct
- * substitution, and the few matchers a principal's values produce are kept.
+ * substitution, and the few matchers a principal's values produce are kept. A variable with no
+ * value is null (AWS IAM UG, "Policy variables with no value"): the entry answers undefined, and
+ * matches nothing.
  */
-function compilePattern(
-  value: string,
-  variables: boolean,
-  arn: boolean,
-): (subject: string, context: RequestContext) => boolean | undefined {
+function compilePattern(value: string, variables: boolean, arn: boolean): (subject: string, context: RequestContext) => boolean | undefined {
   const template = variables ? parseTemplate(value, true) : value;
   if (typeof template === 'string') {
     const matcher = compileGlob(template, { arn });
@@ -304,7 +298,6 @@ function compileCondition(condition: Condition, variables: boolean, statement: S
     // Values are OR-ed: the context value matches if it matches any of them.
     for (const value of values) {
       const policyValue = value(context);
-      if (policyValue === UNRESOLVED) return UNRESOLVED;
       if (policyValue === UNUSABLE) continue;
       const result = family.test(contextValue, policyValue);
       if (result === undefined) return unreadable ? FAIL_CLOSED_DENY : FAIL_CLOSED_ALLOW;
@@ -314,9 +307,10 @@ function compileCondition(condition: Condition, variables: boolean, statement: S
   });
 }
 
-/** A variable without a value: the statement does not match (AWS IAM UG, "Variables and tags"). */
-const UNRESOLVED = Symbol('unresolved variable');
-/** A policy value the operator cannot read: it matches nothing. */
+/**
+ * A policy value the operator cannot read, or one whose variable has no value (which AWS reads as
+ * null): it matches nothing, and the condition's other values still count.
+ */
 const UNUSABLE = Symbol('unusable value');
 /** An unreadable context value decides the condition outright, failing closed. */
 const FAIL_CLOSED_DENY = Symbol('unreadable in a Deny');
@@ -333,19 +327,17 @@ function compileValue(family: OperatorFamily, value: string, variables: boolean)
   }
   return (context) => {
     const rendered = render(template, (k) => context.one(k), glob);
-    if (rendered === undefined) return UNRESOLVED;
+    if (rendered === undefined) return UNUSABLE;
     return family.parse(rendered) ?? UNUSABLE;
   };
 }
 
-type Outcome = boolean | typeof UNRESOLVED | typeof FAIL_CLOSED_DENY | typeof FAIL_CLOSED_ALLOW;
+type Outcome = boolean | typeof FAIL_CLOSED_DENY | typeof FAIL_CLOSED_ALLOW;
 type ValueTest = (contextValue: string, context: RequestContext) => Outcome;
 
-/** What an outcome that is not a plain answer makes of the whole condition. */
-function decided(outcome: Outcome): boolean | undefined {
-  if (outcome === UNRESOLVED || outcome === FAIL_CLOSED_ALLOW) return false;
-  if (outcome === FAIL_CLOSED_DENY) return true;
-  return undefined;
+/** The whole condition's answer, given an outcome that may have failed closed. */
+function decided(outcome: Outcome): boolean {
+  return outcome === FAIL_CLOSED_ALLOW ? false : outcome === FAIL_CLOSED_DENY ? true : outcome;
 }
 
 /**
@@ -369,11 +361,11 @@ function compileQualified(spec: OperatorSpec, key: string, lowerKey: string, tes
     }
     if (typeof value === 'string') {
       const outcome = test(value, context);
-      return typeof outcome === 'boolean' ? outcome : decided(outcome)!;
+      return decided(outcome);
     }
     for (const member of value) {
       const outcome = test(member, context);
-      if (typeof outcome !== 'boolean') return decided(outcome)!;
+      if (typeof outcome !== 'boolean') return decided(outcome);
       if (every && !outcome) return false;
       if (!every && outcome) return true;
     }

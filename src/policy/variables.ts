@@ -2,8 +2,8 @@
  * Policy variables: `${aws:username}`, `${aws:PrincipalTag/team}`, any context key, the literal
  * escapes `${*}`, `${?}` and `${$}`, and defaults `${aws:username, 'nobody'}`. They are substituted
  * at evaluation time, and only in documents of Version 2012-10-17 (AWS IAM UG, "IAM policy
- * elements: Variables and tags"). A variable with no value and no default leaves the element
- * unresolved, and the statement does not match.
+ * elements: Variables and tags"). A variable with no value and no default leaves its policy value
+ * unresolved, and that value matches nothing.
  */
 import { escapeWildcards, LITERAL_QUESTION, LITERAL_STAR } from './wildcard.js';
 

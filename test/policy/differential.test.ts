@@ -561,10 +561,10 @@ const KNOWN: readonly KnownDisagreement[] = [
     },
   },
   {
-    id: 'ours-unresolved-variable-fails-whole-element',
-    verdict: 'ours-wrong',
+    id: 'variable-with-no-value',
+    verdict: 'peer-wrong',
     summary:
-      'a ${…} with no value should make only its own entry match nothing; we fail the whole Resource / NotResource / condition (and, as the Resource loop stops at the first match, the result depends on entry order)',
+      'a ${…} with no value is null: its entry matches nothing, the other entries still count, inverted operators (StringNotEquals…) hold for it, and in NotResource it invalidates the statement; iam-simulate fails whole lists and never lets an inverted operator hold',
     neutralize: (c) => resolveAsNoMatch(c),
   },
 ];
@@ -585,7 +585,8 @@ const NEVER = 'arn:aws:s3:::no-such-bucket-anywhere';
  * The case rewritten without unresolvable `${…}` entries, each read as a value that nothing equals
  * or is like (AWS IAM UG, "Policy variables with no value"): dropped from Resource lists and from
  * condition value lists; a Resource, or a positive condition, left with nothing never matches; a
- * NotResource left with nothing matches every resource; a negated condition left with nothing holds.
+ * negated condition left with nothing holds; a NotResource holding one makes the statement invalid
+ * (the same page: a failed match "causes the statement to be invalid").
  */
 function resolveAsNoMatch(c: DiffCase): DiffCase | undefined {
   const out = clone(c);
@@ -608,11 +609,7 @@ function resolveAsNoMatch(c: DiffCase): DiffCase | undefined {
         const kept = all.filter((v) => !unresolved(c, v));
         if (kept.length !== all.length) {
           changed = true;
-          if (kept.length > 0) statement.NotResource = kept;
-          else {
-            delete statement.NotResource;
-            statement.Resource = '*';
-          }
+          never = true;
         }
       }
       const block = statement.Condition ?? {};
