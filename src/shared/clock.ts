@@ -1,0 +1,34 @@
+/** Time, injected: the server reads the clock only through a Clock, so tests can drive it. */
+
+/** A source of the current time. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The machine's clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock that moves only when told to: for tests of expiry and skew. */
+export class ManualClock implements Clock {
+  constructor(private ms: number = Date.now()) {}
+
+  now(): number {
+    return this.ms;
+  }
+
+  /** Moves the clock by `ms` milliseconds (negative moves it back). */
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+
+  /** Sets the clock to an instant. */
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
+
+/** An instant as AWS writes it in responses: ISO 8601 in UTC, e.g. `2026-11-30T06:30:00Z`. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,155 @@
+/**
+ * The store's migrations, in order. Written with Kysely's schema builder so that one definition
+ * serves SQLite and PostgreSQL. A migration, once released, is never edited: add a new one.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+type AnyDb = Kysely<unknown>;
+
+/** The columns every named entity table has, and its case-insensitive uniqueness per account. */
+async function namedEntityTable(db: AnyDb, table: string, extra: (t: ReturnType<AnyDb['schema']['createTable']>) => ReturnType<AnyDb['schema']['createTable']>): Promise<void> {
+  await extra(
+    db.schema
+      .createTable(table)
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('name_lower', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull()),
+  ).execute();
+  await db.schema.createIndex(`${table}_name_unique`).on(table).columns(['account_id', 'name_lower']).unique().execute();
+}
+
+const initial: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('alias', 'text', (c) => c.unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('password_policy', 'text')
+      .execute();
+
+    await namedEntityTable(db, 'users', (t) => t.addColumn('boundary_arn', 'text').addColumn('password_last_used', 'text'));
+    await namedEntityTable(db, 'groups', (t) => t);
+    await db.schema
+      .createTable('group_members')
+      .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('restrict'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('restrict'))
+      .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
+      .execute();
+    await db.schema.createIndex('group_members_user').on('group_members').column('user_id').execute();
+
+    await namedEntityTable(db, 'roles', (t) =>
+      t
+        .addColumn('trust_policy', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('max_session_duration', 'integer', (c) => c.notNull())
+        .addColumn('boundary_arn', 'text')
+        .addColumn('last_used_at', 'text')
+        .addColumn('last_used_region', 'text'),
+    );
+
+    await namedEntityTable(db, 'policies', (t) =>
+      t
+        .addColumn('arn', 'text', (c) => c.notNull().unique())
+        .addColumn('description', 'text')
+        .addColumn('default_version_id', 'text', (c) => c.notNull())
+        .addColumn('next_version', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull()),
+    );
+    await db.schema
+      .createTable('policy_versions')
+      .addColumn('policy_id', 'text', (c) => c.notNull().references('policies.id').onDelete('cascade'))
+      .addColumn('version_id', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('policy_versions_pk', ['policy_id', 'version_id'])
+      .execute();
+
+    await db.schema
+      .createTable('attachments')
+      .addColumn('principal_type', 'text', (c) => c.notNull())
+      .addColumn('principal_id', 'text', (c) => c.notNull())
+      .addColumn('policy_id', 'text', (c) => c.notNull().references('policies.id').onDelete('restrict'))
+      .addPrimaryKeyConstraint('attachments_pk', ['principal_type', 'principal_id', 'policy_id'])
+      .execute();
+    await db.schema.createIndex('attachments_policy').on('attachments').column('policy_id').execute();
+
+    await db.schema
+      .createTable('inline_policies')
+      .addColumn('principal_type', 'text', (c) => c.notNull())
+      .addColumn('principal_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('inline_policies_pk', ['principal_type', 'principal_id', 'name'])
+      .execute();
+
+    await db.schema
+      .createTable('access_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('owner_type', 'text', (c) => c.notNull())
+      .addColumn('owner_id', 'text', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_used_at', 'text')
+      .addColumn('last_used_service', 'text')
+      .addColumn('last_used_region', 'text')
+      .execute();
+    await db.schema.createIndex('access_keys_owner').on('access_keys').columns(['owner_type', 'owner_id']).execute();
+
+    await db.schema
+      .createTable('login_profiles')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('restrict'))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('password_reset_required', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('mfa_devices')
+      .addColumn('serial', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('seed_sealed', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('restrict'))
+      .addColumn('enabled_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('tags')
+      .addColumn('resource_type', 'text', (c) => c.notNull())
+      .addColumn('resource_id', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('tags_pk', ['resource_type', 'resource_id', 'key'])
+      .execute();
+
+    await db.schema
+      .createTable('oidc_providers')
+      .addColumn('arn', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('client_ids', 'text', (c) => c.notNull())
+      .addColumn('thumbprints', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await namedEntityTable(db, 'instance_profiles', (t) => t);
+    await db.schema
+      .createTable('instance_profile_roles')
+      .addColumn('profile_id', 'text', (c) => c.primaryKey().references('instance_profiles.id').onDelete('restrict'))
+      .addColumn('role_id', 'text', (c) => c.notNull().references('roles.id').onDelete('restrict'))
+      .execute();
+  },
+};
+
+/** Every migration by name; names sort in the order they run. */
+export const migrations: MigrationProvider = {
+  getMigrations: async () => ({ '0001_initial': initial }),
+};

@@ -1,0 +1,159 @@
+/**
+ * The store's tables, as Kysely sees them. One schema serves SQLite and PostgreSQL, so it keeps to
+ * what both share: text (ids, names, ISO 8601 instants, JSON documents) and integers (counters,
+ * 0/1 flags). Names are unique per account without regard to case through a `name_lower` column
+ * with a UNIQUE index, so concurrent creates of `Alice` and `alice` cannot both win.
+ */
+
+/** An account: the unit that owns every entity. */
+export interface AccountsTable {
+  id: string;
+  alias: string | null;
+  created_at: string;
+  /** The account's password policy as JSON, or null for AWS's defaults. */
+  password_policy: string | null;
+}
+
+/** Columns every named IAM entity has. */
+interface NamedEntity {
+  id: string;
+  account_id: string;
+  name: string;
+  name_lower: string;
+  path: string;
+  created_at: string;
+}
+
+export interface UsersTable extends NamedEntity {
+  boundary_arn: string | null;
+  password_last_used: string | null;
+}
+
+export type GroupsTable = NamedEntity;
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface RolesTable extends NamedEntity {
+  trust_policy: string;
+  description: string | null;
+  max_session_duration: number;
+  boundary_arn: string | null;
+  last_used_at: string | null;
+  last_used_region: string | null;
+}
+
+/** A managed policy: customer managed (account_id = the account) or AWS managed (account_id = 'aws'). */
+export interface PoliciesTable extends NamedEntity {
+  arn: string;
+  description: string | null;
+  default_version_id: string;
+  /** The number the next version takes: versions are v1, v2… and never reused. */
+  next_version: number;
+  updated_at: string;
+}
+
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version_id: string;
+  document: string;
+  created_at: string;
+}
+
+/** The kinds of principal that policies attach to. */
+export type PrincipalKind = 'user' | 'group' | 'role';
+
+export interface AttachmentsTable {
+  principal_type: PrincipalKind;
+  principal_id: string;
+  policy_id: string;
+}
+
+export interface InlinePoliciesTable {
+  principal_type: PrincipalKind;
+  principal_id: string;
+  name: string;
+  document: string;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  account_id: string;
+  /** `user` for an IAM user's key, `root` for the account root's. */
+  owner_type: 'user' | 'root';
+  /** The user's id, or the account id for the root. */
+  owner_id: string;
+  /** The secret, sealed with AES-256-GCM under the master key. */
+  secret_sealed: string;
+  status: 'Active' | 'Inactive';
+  created_at: string;
+  last_used_at: string | null;
+  last_used_service: string | null;
+  last_used_region: string | null;
+}
+
+export interface LoginProfilesTable {
+  user_id: string;
+  password_hash: string;
+  password_reset_required: number;
+  created_at: string;
+}
+
+export interface MfaDevicesTable {
+  serial: string;
+  account_id: string;
+  name: string;
+  path: string;
+  seed_sealed: string;
+  user_id: string | null;
+  enabled_at: string | null;
+  created_at: string;
+}
+
+/** Tags of any taggable entity, keyed by the entity's kind and id. */
+export interface TagsTable {
+  resource_type: string;
+  resource_id: string;
+  key: string;
+  value: string;
+}
+
+export interface OidcProvidersTable {
+  arn: string;
+  account_id: string;
+  url: string;
+  /** JSON array of client ids (audiences). */
+  client_ids: string;
+  /** JSON array of thumbprints. */
+  thumbprints: string;
+  created_at: string;
+}
+
+export type InstanceProfilesTable = NamedEntity;
+
+export interface InstanceProfileRolesTable {
+  profile_id: string;
+  role_id: string;
+}
+
+/** Every table of the store. */
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  roles: RolesTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  attachments: AttachmentsTable;
+  inline_policies: InlinePoliciesTable;
+  access_keys: AccessKeysTable;
+  login_profiles: LoginProfilesTable;
+  mfa_devices: MfaDevicesTable;
+  tags: TagsTable;
+  oidc_providers: OidcProvidersTable;
+  instance_profiles: InstanceProfilesTable;
+  instance_profile_roles: InstanceProfileRolesTable;
+}

@@ -1,0 +1,120 @@
+/**
+ * The store port: a Kysely database over SQLite (embedded, the default) or PostgreSQL (for several
+ * nodes), migrated on open, with transactions that are safe under concurrency on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** A handle on the database that repositories take: the store itself or a transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** The opened store. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Runs `fn` in a transaction. On PostgreSQL it is SERIALIZABLE and retried a bounded number of
+   * times on a serialization failure, so quota checks and writes in `fn` see a consistent world;
+   * SQLite has one writer at a time, which gives the same guarantee.
+   */
+  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…` for PostgreSQL; otherwise SQLite in `dataDir`. */
+  readonly url?: string;
+  /** Where the SQLite file lives. */
+  readonly dataDir?: string;
+  /** A PostgreSQL schema to use (created if missing): tests run each in a fresh one. */
+  readonly schema?: string;
+}
+
+const SERIALIZATION_RETRIES = 8;
+
+/** Opens (and migrates) the store the options name. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.url?.startsWith('postgres') ? openPostgres(options.url, options.schema) : openSqlite(options.dataDir ?? '.');
+  try {
+    if (store.dialect === 'postgres' && options.schema) {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(options.schema)}`.execute(store.db);
+    }
+    await migrate(store.db);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrations }).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const database = new SQLite(join(dataDir, 'deployport.db'));
+  // WAL with synchronous=FULL: an acknowledged write survives a crash or a power loss.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    transaction: (fn) => db.transaction().execute(fn),
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, schema: string | undefined): Store {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema && { options: `-c search_path=${schema}` }) });
+  // A pool that loses its server must not take the process down; the failed query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    async transaction(fn) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction().setIsolationLevel('serializable').execute(fn);
+        } catch (error) {
+          if (attempt >= SERIALIZATION_RETRIES || !isRetryable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        }
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function sqlState(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/** PostgreSQL's serialization failure and deadlock: the transaction may simply run again. */
+function isRetryable(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '40001' || code === '40P01';
+}
+
+/** Whether an error is a UNIQUE or PRIMARY KEY violation, on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Whether an error is a FOREIGN KEY violation, on either database. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
