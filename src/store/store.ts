@@ -44,7 +44,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     if (store.dialect === 'postgres' && options.schema) {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(options.schema)}`.execute(store.db);
     }
-    await migrate(store.db);
+    await migrate(store.db, store.dialect === 'postgres' ? options.schema : undefined);
   } catch (error) {
     await store.close();
     throw error;
@@ -52,8 +52,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store;
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrations }).migrateToLatest();
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+  // Kysely looks for its bookkeeping tables across schemas unless told which one is ours.
+  const { error } = await new Migrator({ db, provider: migrations, ...(schema && { migrationTableSchema: schema }) }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 

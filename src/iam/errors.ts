@@ -1,0 +1,15 @@
+/** The IAM domain's errors, with AWS's codes and HTTP statuses (IAM API Reference, "Common Errors" and each action's Errors). */
+import { defineError } from '../shared/service-error.js';
+
+export const NoSuchEntity = defineError('NoSuchEntity', 404);
+export const EntityAlreadyExists = defineError('EntityAlreadyExists', 409);
+export const LimitExceeded = defineError('LimitExceeded', 409);
+export const DeleteConflict = defineError('DeleteConflict', 409);
+export const MalformedPolicyDocument = defineError('MalformedPolicyDocument', 400);
+export const InvalidInput = defineError('InvalidInput', 400);
+export const ConcurrentModification = defineError('ConcurrentModification', 409);
+export const UnmodifiableEntity = defineError('UnmodifiableEntity', 400);
+export const PolicyNotAttachable = defineError('PolicyNotAttachable', 400);
+export const PasswordPolicyViolation = defineError('PasswordPolicyViolation', 400);
+export const EntityTemporarilyUnmodifiable = defineError('EntityTemporarilyUnmodifiable', 409);
+export const ServiceFailure = defineError('ServiceFailure', 500);

@@ -1,0 +1,147 @@
+/** IAM users: create, read, list, rename or move, tag, delete (IAM API Reference, "CreateUser" and neighbours). */
+import type {
+  CreateUserRequest,
+  CreateUserResponse,
+  DeleteUserRequest,
+  GetUserRequest,
+  GetUserResponse,
+  ListUserTagsRequest,
+  ListUserTagsResponse,
+  ListUsersRequest,
+  ListUsersResponse,
+  TagUserRequest,
+  UntagUserRequest,
+  UpdateUserRequest,
+  User,
+} from '@aws-sdk/client-iam';
+import { newId } from '../shared/ids.js';
+import { findByName, listPage, type Row } from '../store/repos/named-entities.js';
+import { isUniqueViolation, type Db } from '../store/store.js';
+import { entityArn } from './arns.js';
+import type { Handler, Input, OperationContext } from './context.js';
+import { DeleteConflict, EntityAlreadyExists, NoSuchEntity } from './errors.js';
+import { pageRequest, pageResponse } from './paging.js';
+import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+
+/** A user row, or NoSuchEntity in AWS's words. */
+export async function requireUser(db: Db, context: OperationContext, userName: string): Promise<Row<'users'>> {
+  const row = await findByName(db, 'users', context.caller.accountId, userName);
+  if (!row) throw new NoSuchEntity(`The user with name ${userName} cannot be found.`);
+  return row;
+}
+
+/** A user as the API shows it. */
+export function toUser(context: OperationContext, row: Row<'users'>, extra: Partial<User> = {}): User {
+  return {
+    Path: row.path,
+    UserName: row.name,
+    UserId: row.id,
+    Arn: entityArn(context, 'user', row.path, row.name),
+    CreateDate: new Date(row.created_at),
+    ...(row.boundary_arn && { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: row.boundary_arn } }),
+    ...(row.password_last_used && { PasswordLastUsed: new Date(row.password_last_used) }),
+    ...extra,
+  };
+}
+
+export const CreateUser: Handler<Input<CreateUserRequest>, CreateUserResponse> = async (input, context) => {
+  const { store, caller, clock } = context;
+  const row: Row<'users'> = {
+    id: newId('user'),
+    account_id: caller.accountId,
+    name: input.UserName,
+    name_lower: input.UserName.toLowerCase(),
+    path: input.Path ?? '/',
+    created_at: new Date(clock.now()).toISOString(),
+    boundary_arn: input.PermissionsBoundary ?? null,
+    password_last_used: null,
+  };
+  try {
+    await store.transaction(async (tx) => {
+      await tx.insertInto('users').values(row).execute();
+      await putTags(tx, 'user', row.id, input.Tags);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`User with name ${input.UserName} already exists.`);
+    throw error;
+  }
+  return { User: toUser(context, row, input.Tags?.length ? { Tags: input.Tags } : {}) };
+};
+
+export const GetUser: Handler<Input<GetUserRequest>, GetUserResponse> = async (input, context) => {
+  const { store, caller } = context;
+  // Without a name, GetUser describes the caller (an IAM user) or the account root.
+  if (input.UserName === undefined && caller.type === 'root') {
+    return { User: { Path: '/', UserName: caller.accountId, UserId: caller.accountId, Arn: caller.arn, CreateDate: new Date(0) } };
+  }
+  const name = input.UserName ?? caller.userName;
+  if (name === undefined) throw new NoSuchEntity('Must specify userName when calling with non-User credentials');
+  const row = await requireUser(store.db, context, name);
+  const tags = await tagsOf(store.db, 'user', row.id);
+  return { User: toUser(context, row, tags.length ? { Tags: tags } : {}) };
+};
+
+export const ListUsers: Handler<Input<ListUsersRequest>, ListUsersResponse> = async (input, context) => {
+  const { limit, after } = pageRequest(input);
+  const page = await listPage(context.store.db, 'users', context.caller.accountId, { pathPrefix: input.PathPrefix, after, limit });
+  return { Users: page.items.map((row) => toUser(context, row)), ...pageResponse(page.next) };
+};
+
+export const UpdateUser: Handler<Input<UpdateUserRequest>, void> = async (input, context) => {
+  try {
+    await context.store.transaction(async (tx) => {
+      const row = await requireUser(tx, context, input.UserName);
+      const name = input.NewUserName ?? row.name;
+      await tx
+        .updateTable('users')
+        .set({ name, name_lower: name.toLowerCase(), path: input.NewPath ?? row.path })
+        .where('id', '=', row.id)
+        .execute();
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`User with name ${input.NewUserName} already exists.`);
+    throw error;
+  }
+};
+
+export const DeleteUser: Handler<Input<DeleteUserRequest>, void> = async (input, context) => {
+  await context.store.transaction(async (tx) => {
+    const row = await requireUser(tx, context, input.UserName);
+    // AWS refuses to delete a user that still has things attached (IAM API, "DeleteUser").
+    const held = await Promise.all([
+      tx.selectFrom('access_keys').select('id').where('owner_type', '=', 'user').where('owner_id', '=', row.id).executeTakeFirst(),
+      tx.selectFrom('group_members').select('group_id').where('user_id', '=', row.id).executeTakeFirst(),
+      tx.selectFrom('attachments').select('policy_id').where('principal_type', '=', 'user').where('principal_id', '=', row.id).executeTakeFirst(),
+      tx.selectFrom('inline_policies').select('name').where('principal_type', '=', 'user').where('principal_id', '=', row.id).executeTakeFirst(),
+      tx.selectFrom('login_profiles').select('user_id').where('user_id', '=', row.id).executeTakeFirst(),
+      tx.selectFrom('mfa_devices').select('serial').where('user_id', '=', row.id).executeTakeFirst(),
+    ]);
+    if (held.some((found) => found !== undefined)) throw new DeleteConflict('Cannot delete entity, must delete policies first.');
+    await dropTags(tx, 'user', row.id);
+    await tx.deleteFrom('users').where('id', '=', row.id).execute();
+  });
+};
+
+export const TagUser: Handler<Input<TagUserRequest>, void> = async (input, context) => {
+  await context.store.transaction(async (tx) => {
+    const row = await requireUser(tx, context, input.UserName);
+    await putTags(tx, 'user', row.id, input.Tags);
+  });
+};
+
+export const UntagUser: Handler<Input<UntagUserRequest>, void> = async (input, context) => {
+  await context.store.transaction(async (tx) => {
+    const row = await requireUser(tx, context, input.UserName);
+    await removeTags(tx, 'user', row.id, input.TagKeys);
+  });
+};
+
+export const ListUserTags: Handler<Input<ListUserTagsRequest>, ListUserTagsResponse> = async (input, context) => {
+  const row = await requireUser(context.store.db, context, input.UserName);
+  const tags = await tagsOf(context.store.db, 'user', row.id);
+  const start = input.Marker ? Number(Buffer.from(input.Marker, 'base64url').toString()) || 0 : 0;
+  const limit = input.MaxItems ?? 100;
+  const items = tags.slice(start, start + limit);
+  const more = start + limit < tags.length;
+  return { Tags: items, IsTruncated: more, ...(more && { Marker: Buffer.from(String(start + limit)).toString('base64url') }) };
+};

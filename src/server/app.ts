@@ -1,0 +1,162 @@
+/**
+ * The HTTP face of the service: one endpoint that speaks the AWS Query protocol for IAM and STS.
+ * A request goes through the same steps, in this order, whatever the operation:
+ *   parse the parameters → verify the SigV4 signature (the credential scope names the service) →
+ *   resolve the operation → decode and validate its input → authorize `service:Operation` on its
+ *   resource → run the handler → serialize the result, or the error, as AWS's XML.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Authorizer } from '../authz/authorizer.js';
+import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
+import type { Caller, OperationContext, ServiceConfig } from '../iam/context.js';
+import {
+  decodeInput,
+  encodeError,
+  encodeResponse,
+  notImplemented,
+  parseQueryParams,
+  resolveOperation,
+  serviceByApiVersion,
+  SERVICES,
+  ServiceFailure,
+  RequestEntityTooLarge,
+  type ServiceModel,
+  type ServiceName,
+} from '../protocol/index.js';
+import type { Clock } from '../shared/clock.js';
+import { isoTime } from '../shared/clock.js';
+import { newRequestId } from '../shared/ids.js';
+import type { Sealer } from '../shared/seal.js';
+import { ServiceError } from '../shared/service-error.js';
+import { MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
+import type { Store } from '../store/store.js';
+import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
+
+/** What the app is built from. */
+export interface AppOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly sealer: Sealer;
+  readonly config: ServiceConfig;
+  readonly lookupKey: KeyLookup<Caller>;
+  readonly authorizer?: Authorizer;
+  /** Largest request body accepted, in bytes (AWS's policy documents top out near 128 KiB). */
+  readonly bodyLimit?: number;
+}
+
+const SIGNED_SERVICES = ['iam', 'sts'] as const;
+
+/** Builds the Fastify app (not yet listening). */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { store, clock, sealer, config, lookupKey } = options;
+  const authorizer = options.authorizer ?? new Authorizer(store);
+  const kinds: Record<ServiceName, Map<string, ResourceKind>> = {
+    iam: await resourceKinds('iam', [...SERVICES.iam.operations.keys()]),
+    sts: await resourceKinds('sts', [...SERVICES.sts.operations.keys()]),
+  };
+
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Slow clients may not hold a connection open (RELIABILITY 3B: slowloris).
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    logger: false,
+    return503OnClosing: true,
+  });
+  // The body is kept exactly as received: the signature covers its bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  async function handle(request: FastifyRequest): Promise<{ status: number; xml: string }> {
+    const requestId = newRequestId();
+    let namespace = SERVICES.iam.metadata.xmlNamespace;
+    try {
+      const [path, query = ''] = splitUrl(request.url);
+      const body = typeof request.body === 'string' ? request.body : '';
+      const params = parseQueryParams(request.method === 'GET' ? query : body);
+      const signed = { method: request.method, path, query, headers: request.headers, body };
+
+      let caller: Caller;
+      let service: ServiceModel;
+      let region = config.region;
+      if (isSigned(request, query)) {
+        const verified = await verifyRequest(signed, lookupKey, { clock, services: SIGNED_SERVICES });
+        caller = verified.key;
+        service = SERVICES[verified.service as ServiceName];
+        region = verified.region;
+      } else {
+        // Only operations AWS serves unsigned (AssumeRoleWithWebIdentity…) may come without a signature.
+        const unsigned = serviceByApiVersion(params.get('Version') ?? '');
+        const operation = unsigned?.operations.get(params.get('Action') ?? '');
+        if (!unsigned || operation?.authtype !== 'none') throw new MissingAuthenticationToken('Request is missing Authentication Token');
+        throw notImplemented(operation.name);
+      }
+      namespace = service.metadata.xmlNamespace;
+
+      const operation = resolveOperation(service, params);
+      const input = decodeInput(service, operation, params);
+      const serviceName = service.name as ServiceName;
+      const handler = HANDLERS[serviceName].get(operation.name);
+      if (!handler) throw notImplemented(operation.name);
+
+      const action = `${serviceName}:${operation.name}`;
+      if (!UNGOVERNED.has(action)) {
+        const kind = kinds[serviceName].get(operation.name) ?? 'any';
+        const now = clock.now();
+        await authorizer.authorize({
+          caller,
+          action,
+          resource: await resourceArn(store.db, config.partition, caller, kind, input),
+          context: {
+            'aws:SourceIp': request.ip,
+            'aws:CurrentTime': isoTime(now),
+            'aws:EpochTime': String(Math.floor(now / 1000)),
+            'aws:SecureTransport': request.protocol === 'https' ? 'true' : 'false',
+            'aws:RequestedRegion': region,
+            ...inputContext(input),
+          },
+        });
+      }
+
+      const context: OperationContext = { caller, store, clock, config, sealer, requestId };
+      const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
+      if (!isReadOnly(operation.name)) authorizer.invalidate(caller.accountId);
+      return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId) };
+    } catch (error) {
+      const failure = error instanceof ServiceError ? error : internalFailure(error);
+      return { status: failure.status, xml: encodeError(failure, requestId, namespace) };
+    }
+  }
+
+  const route = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const { status, xml } = await handle(request);
+    return reply.code(status).header('content-type', 'text/xml').send(xml);
+  };
+  app.post('/', route);
+  app.get('/', route);
+
+  // Fastify's own refusals (a body over the limit, a bad content length…) in AWS's shape too.
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
+    const failure = error.statusCode === 413 ? new RequestEntityTooLarge('Request body is too large.') : error.statusCode && error.statusCode < 500 ? new ServiceError('InvalidRequest', error.message ?? 'Invalid request.', error.statusCode) : internalFailure(error);
+    void reply.code(failure.status).header('content-type', 'text/xml').send(encodeError(failure, newRequestId(), SERVICES.iam.metadata.xmlNamespace));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).header('content-type', 'text/xml').send(encodeError(new ServiceError('NotFound', 'Not Found', 404), newRequestId(), SERVICES.iam.metadata.xmlNamespace));
+  });
+  return app;
+}
+
+function splitUrl(url: string): [string, string | undefined] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, undefined] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+function isSigned(request: FastifyRequest, query: string): boolean {
+  return request.headers.authorization !== undefined || /(^|&)X-Amz-(Signature|Credential)=/i.test(query);
+}
+
+/** An unexpected failure: the client learns nothing but that it happened. */
+function internalFailure(error: unknown): ServiceError {
+  process.emitWarning(`deployport: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new ServiceFailure('An internal error occurred.');
+}

@@ -1,0 +1,36 @@
+/**
+ * The table of implemented operations: for each service, the operation name of the model and the
+ * function that implements it. Domain modules export their handlers under the operations' wire
+ * names; only names the model knows are taken, so helpers exported beside them are left out.
+ */
+import type { Handler } from '../iam/context.js';
+import * as users from '../iam/users.js';
+import * as callerIdentity from '../sts/caller-identity.js';
+import { SERVICES, type ServiceName } from '../protocol/index.js';
+
+// Each handler takes its own input type; the table holds them all behind one signature.
+type AnyHandler = Handler<never, unknown>;
+
+function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<string, AnyHandler> {
+  const table = new Map<string, AnyHandler>();
+  for (const module of modules) {
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value === 'function' && SERVICES[service].operations.has(name)) table.set(name, value as AnyHandler);
+    }
+  }
+  return table;
+}
+
+/** Implemented operations by service. */
+export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
+  iam: collect('iam', [users]),
+  sts: collect('sts', [callerIdentity]),
+};
+
+/** Operations every authenticated caller may call, which no policy governs (STS API, "GetCallerIdentity"). */
+export const UNGOVERNED: ReadonlySet<string> = new Set(['sts:GetCallerIdentity']);
+
+/** Whether an operation only reads: after anything else, cached permissions are recomputed. */
+export function isReadOnly(operation: string): boolean {
+  return /^(Get|List|Simulate|Decode)/.test(operation);
+}
