@@ -1,0 +1,101 @@
+/** Who may call at all: SigV4 as the SDKs sign it, and the AWS errors for everything else. */
+import { GetAccountSummaryCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/shared/clock.js';
+import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
+
+describe.each(BACKENDS)('authentication on %s', (backend) => {
+  let t: TestServer;
+  const clock = new ManualClock(Date.now());
+  beforeAll(async () => {
+    t = await startTestServer(backend, { clock });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('accepts the root credentials', async () => {
+    const identity = await t.stsAs(t.root).send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toBe(`arn:aws:iam::${t.accountId}:root`);
+    expect(identity.UserId).toBe(t.accountId);
+  });
+
+  it('refuses a wrong secret with SignatureDoesNotMatch 403', async () => {
+    const error = await failure(t.iamAs({ accessKeyId: t.admin.accessKeyId, secretAccessKey: 'x'.repeat(40) }).send(new ListUsersCommand({})));
+    expect(error).toMatchObject({ name: 'SignatureDoesNotMatch', status: 403 });
+  });
+
+  it('refuses an unknown key with InvalidClientTokenId 403', async () => {
+    const error = await failure(t.iamAs({ accessKeyId: 'AKIAUNKNOWNUNKNOWN12', secretAccessKey: t.admin.secretAccessKey }).send(new ListUsersCommand({})));
+    expect(error).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
+  });
+
+  it('refuses a signature made 20 minutes ago with RequestExpired 400', async () => {
+    clock.advance(20 * 60_000);
+    try {
+      const error = await failure(t.iam.send(new ListUsersCommand({})));
+      expect(error).toMatchObject({ name: 'RequestExpired', status: 400 });
+    } finally {
+      clock.advance(-20 * 60_000);
+    }
+  });
+
+  it('accepts a signature made 10 minutes ago', async () => {
+    clock.advance(10 * 60_000);
+    try {
+      const listed = await t.iam.send(new ListUsersCommand({}));
+      expect(listed.Users?.some((u) => u.UserName === 'admin')).toBe(true);
+    } finally {
+      clock.advance(-10 * 60_000);
+    }
+  });
+
+  it('answers an unsigned request with MissingAuthenticationToken 403', async () => {
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=ListUsers&Version=2010-05-08',
+    });
+    expect(response.status).toBe(403);
+    const text = await response.text();
+    expect(text).toContain('<Code>MissingAuthenticationToken</Code>');
+    expect(text).toMatch(/<RequestId>[0-9a-f-]{36}<\/RequestId>/);
+  });
+
+  it('answers a body over the limit with 413 in the AWS shape, not a 500', async () => {
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=ListUsers&Version=2010-05-08&X=' + 'a'.repeat(2 * 1024 * 1024),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain('<Code>RequestEntityTooLarge</Code>');
+  });
+
+  it('answers garbage with a 4xx in the AWS shape', async () => {
+    for (const body of ['%%%', 'Action=ListUsers&Action=CreateUser', '\u0000\u0001', 'a=' + '&b'.repeat(5000)]) {
+      const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.text()).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>\w+<\/Code>/);
+    }
+  });
+});
+
+describe('operations not implemented yet', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answer NotImplemented 501 in the AWS shape', async () => {
+    // Chosen from the later issue's operations; this test moves on as they land.
+    const error = await failure(t.iam.send(new GetAccountSummaryCommand({})));
+    expect(error.status).toBe(501);
+    expect(error.name).toBe('NotImplemented');
+  });
+});
