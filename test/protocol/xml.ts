@@ -27,7 +27,8 @@ function decode(raw: string): string {
 /** Parses a document into its root element. */
 export function parseXml(xml: string): XmlElement {
   let i = 0;
-  const src = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  // XML end-of-line handling (XML 1.0 §2.11): a raw CR or CRLF reads as LF, as in every real parser.
+  const src = xml.replace(/^<\?xml[^?]*\?>\s*/, '').replace(/\r\n?/g, '\n');
   const expect = (s: string): void => {
     if (!src.startsWith(s, i)) throw new Error(`expected ${s} at ${i}: ${src.slice(i, i + 30)}`);
     i += s.length;
