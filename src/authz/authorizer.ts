@@ -1,17 +1,19 @@
 /**
  * The one authorization point: an authenticated caller, an action and a resource become a policy
  * evaluation. Compiled policy sets are cached per principal and dropped when anything in the
- * principal's account changes (writes call `invalidate`; other nodes hear of it through the store).
+ * principal's account changes (the store's change feed, which other nodes also hear).
  */
 import { compile, evaluate, type CompiledPolicySet, type ContextValue, type Decision, type PolicySet } from '../policy/index.js';
 import type { Caller } from '../iam/context.js';
+import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { AccessDenied } from './errors.js';
 import { rolePolicySet, userPolicySet } from './policies.js';
 
 /** What the cache keeps per principal. */
 interface Entry {
-  readonly generation: number;
+  readonly version: number;
+  readonly madeAt: number;
   readonly compiled: CompiledPolicySet;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -34,14 +36,11 @@ const REASONS = {
 
 export class Authorizer {
   private readonly cache = new Map<string, Entry>();
-  private readonly generations = new Map<string, number>();
 
-  constructor(private readonly store: Store) {}
-
-  /** Forgets what is cached for an account: call after any write to it. */
-  invalidate(accountId: string): void {
-    this.generations.set(accountId, (this.generations.get(accountId) ?? 0) + 1);
-  }
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
 
   /** The decision for a request; the root of an account may do anything in it. */
   async decide(request: AuthorizationRequest): Promise<Decision> {
@@ -61,15 +60,18 @@ export class Authorizer {
   }
 
   private async entry(caller: Caller): Promise<Entry> {
-    const generation = this.generations.get(caller.accountId) ?? 0;
+    const { changes } = this.store;
+    // Read before loading: a change during the load leaves the entry already stale, never wrongly fresh.
+    const version = changes.version(caller.accountId);
+    const now = this.clock.now();
     const cached = this.cache.get(caller.entityId);
-    if (cached && cached.generation === generation) return cached;
+    if (cached && changes.fresh(caller.accountId, cached.version, cached.madeAt, now)) return cached;
     const db = this.store.db;
     const [set, tags] = await Promise.all([
       caller.type === 'user' ? userPolicySet(db, caller.entityId) : rolePolicySet(db, caller.entityId),
       db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', caller.type === 'user' ? 'user' : 'role').where('resource_id', '=', caller.entityId).execute(),
     ]);
-    const entry: Entry = { generation, compiled: compileStored(set), tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) };
+    const entry: Entry = { version, madeAt: now, compiled: compileStored(set), tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(caller.entityId, entry);
     return entry;

@@ -20,6 +20,7 @@ import {
   SERVICES,
   ServiceFailure,
   RequestEntityTooLarge,
+  InvalidQueryParameter,
   type ServiceModel,
   type ServiceName,
 } from '../protocol/index.js';
@@ -49,7 +50,7 @@ const SIGNED_SERVICES = ['iam', 'sts'] as const;
 /** Builds the Fastify app (not yet listening). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, clock, sealer, config, lookupKey } = options;
-  const authorizer = options.authorizer ?? new Authorizer(store);
+  const authorizer = options.authorizer ?? new Authorizer(store, clock);
   const kinds: Record<ServiceName, Map<string, ResourceKind>> = {
     iam: await resourceKinds('iam', [...SERVICES.iam.operations.keys()]),
     sts: await resourceKinds('sts', [...SERVICES.sts.operations.keys()]),
@@ -63,18 +64,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: false,
     return503OnClosing: true,
   });
-  // The body is kept exactly as received: the signature covers its bytes.
+  // The body is kept exactly as its bytes arrived: the signature covers them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  async function handle(request: FastifyRequest): Promise<{ status: number; xml: string }> {
+  async function handle(request: FastifyRequest): Promise<{ status: number; xml: string; requestId: string }> {
     const requestId = newRequestId();
     let namespace = SERVICES.iam.metadata.xmlNamespace;
     try {
       const [path, query = ''] = splitUrl(request.url);
-      const body = typeof request.body === 'string' ? request.body : '';
-      const params = parseQueryParams(request.method === 'GET' ? query : body);
-      const signed = { method: request.method, path, query, headers: request.headers, body };
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const params = requestParams(request.method, query, body);
+      // headersDistinct keeps repeated header lines, which SigV4 joins (and a second Authorization, which it refuses).
+      const signed = { method: request.method, path, query, headers: request.raw.headersDistinct, body };
 
       let caller: Caller;
       let service: ServiceModel;
@@ -120,17 +122,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
       const context: OperationContext = { caller, store, clock, config, sealer, requestId };
       const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
-      if (!isReadOnly(operation.name)) authorizer.invalidate(caller.accountId);
-      return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId) };
+      if (!isReadOnly(operation.name)) store.changes.changed(caller.accountId);
+      return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId), requestId };
     } catch (error) {
       const failure = error instanceof ServiceError ? error : internalFailure(error);
-      return { status: failure.status, xml: encodeError(failure, requestId, namespace) };
+      return { status: failure.status, xml: encodeError(failure, requestId, namespace), requestId };
     }
   }
 
   const route = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const { status, xml } = await handle(request);
-    return reply.code(status).header('content-type', 'text/xml').send(xml);
+    const { status, xml, requestId } = await handle(request);
+    return reply.code(status).header('content-type', 'text/xml').header('x-amzn-requestid', requestId).send(xml);
   };
   app.post('/', route);
   app.get('/', route);
@@ -149,6 +151,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 function splitUrl(url: string): [string, string | undefined] {
   const q = url.indexOf('?');
   return q < 0 ? [url, undefined] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+/**
+ * The operation's parameters: from the query of a GET, from the body of a POST. A parameter may
+ * not come from both places, so that the value signed is the value run (RELIABILITY 3B, 19).
+ */
+function requestParams(method: string, query: string, body: Buffer): Map<string, string> {
+  const fromQuery = parseQueryParams(query);
+  if (method === 'GET') return fromQuery;
+  const params = parseQueryParams(body.toString('utf8'));
+  for (const [name, value] of fromQuery) {
+    if (/^X-Amz-/i.test(name)) continue;
+    if (params.has(name)) throw new InvalidQueryParameter(`The parameter ${name} appears in both the query string and the body.`);
+    params.set(name, value);
+  }
+  return params;
 }
 
 function isSigned(request: FastifyRequest, query: string): boolean {

@@ -3,13 +3,38 @@
  * inactive or deleted key finds no one, and the request is refused as InvalidClientTokenId.
  */
 import type { Caller } from '../iam/context.js';
+import type { Clock } from '../shared/clock.js';
 import { iamArn } from '../shared/arn.js';
 import type { Sealer } from '../shared/seal.js';
 import type { KeyLookup } from '../sigv4/index.js';
 import type { Store } from '../store/store.js';
 
-/** The key lookup SigV4 verification uses, over the store. */
-export function accessKeyLookup(store: Store, sealer: Sealer, partition: string): KeyLookup<Caller> {
+type Found = { secretAccessKey: string; key: Caller } | undefined;
+
+/**
+ * The key lookup SigV4 verification uses, over the store. Found keys are cached (every request
+ * needs one, and opening the sealed secret costs an AES-GCM pass) until their account changes.
+ */
+export function accessKeyLookup(store: Store, sealer: Sealer, partition: string, clock: Clock): KeyLookup<Caller> {
+  const cache = new Map<string, { found: NonNullable<Found>; version: number; madeAt: number }>();
+  const load = lookupOnce(store, sealer, partition);
+  return async (accessKeyId) => {
+    const now = clock.now();
+    const hit = cache.get(accessKeyId);
+    if (hit && store.changes.fresh(hit.found.key.accountId, hit.version, hit.madeAt, now)) return hit.found;
+    cache.delete(accessKeyId);
+    const epoch = store.changes.epoch;
+    const found = await load(accessKeyId);
+    // Cached only if nothing changed while it loaded, so that an entry is never fresher than its data.
+    if (found && store.changes.epoch === epoch) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(accessKeyId, { found, version: store.changes.version(found.key.accountId), madeAt: now });
+    }
+    return found;
+  };
+}
+
+function lookupOnce(store: Store, sealer: Sealer, partition: string): (accessKeyId: string) => Promise<Found> {
   return async (accessKeyId) => {
     const key = await store.db
       .selectFrom('access_keys')

@@ -42,7 +42,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await checkMasterKey(store, sealer);
     await ensureAwsManagedPolicies(store, config.partition, clock);
     const bootstrap = await bootstrapAccount(store, { partition: config.partition, clock, sealer });
-    const app = await buildApp({ store, clock, sealer, config, lookupKey: accessKeyLookup(store, sealer, config.partition) });
+    const app = await buildApp({ store, clock, sealer, config, lookupKey: accessKeyLookup(store, sealer, config.partition, clock) });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -5,8 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
+import { ChangeFeed, CHANGE_CHANNEL } from './changes.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +18,8 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
+  /** Versions of each account's state, for caches; shared by every node of a PostgreSQL store. */
+  readonly changes: ChangeFeed;
   /**
    * Runs `fn` in a transaction. On PostgreSQL it is SERIALIZABLE and retried a bounded number of
    * times on a serialization failure, so quota checks and writes in `fn` see a consistent world;
@@ -66,12 +69,36 @@ function openSqlite(dataDir: string): Store {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return {
     db,
     dialect: 'sqlite',
+    // One process owns an SQLite file: every write passes through this node.
+    changes: new ChangeFeed(undefined, Infinity),
     transaction: (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew, and preparing costs SQLite more than running a short query: keep
+ * the prepared statements of the (few, fixed) query shapes the server issues.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = database.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 
@@ -81,9 +108,14 @@ function openPostgres(url: string, schema: string | undefined): Store {
   // A pool that loses its server must not take the process down; the failed query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const changes = new ChangeFeed((accountId) => {
+    pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, accountId]).catch(() => {});
+  }, POSTGRES_CACHE_MAX_AGE_MS);
+  const listener = listen(url, changes);
   return {
     db,
     dialect: 'postgres',
+    changes,
     async transaction(fn) {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -94,8 +126,31 @@ function openPostgres(url: string, schema: string | undefined): Store {
         }
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await (await listener)?.end().catch(() => {});
+      await db.destroy();
+    },
   };
+}
+
+/** Another node's write is seen within this bound even if its notification is lost. */
+const POSTGRES_CACHE_MAX_AGE_MS = 5_000;
+
+/** A connection of its own that LISTENs for other nodes' changes; undefined if it cannot connect. */
+async function listen(url: string, changes: ChangeFeed): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // the cache's max age covers a lost listener
+  client.on('notification', (message) => {
+    if (message.channel === CHANGE_CHANNEL && message.payload) changes.heard(message.payload);
+  });
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    return client;
+  } catch {
+    await client.end().catch(() => {});
+    return undefined;
+  }
 }
 
 function sqlState(error: unknown): string | undefined {

@@ -1,0 +1,72 @@
+// The API's cost: requests per second and p50/p99 latency of a SigV4-signed GetCallerIdentity and
+// of an authorized ListUsers against our server, side by side with a bare Fastify endpoint on the
+// same machine (autocannon, loopback only). Then each is run again at half the load it reached, for
+// the latency a service sees when it is not saturated. Run with `npm run bench:api`.
+//
+// Targets (issue 3): GetCallerIdentity ≥ 0.6× and ListUsers ≥ 0.5× the bare endpoint's
+// throughput; p99 under 5 ms at half that load; no errors.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import autocannon from 'autocannon';
+
+const QUICK = process.argv.includes('--quick');
+const DURATION = QUICK ? 3 : 10;
+const CONNECTIONS = 16;
+
+async function startTarget(kind) {
+  const child = spawn(process.execPath, [new URL('./api-target.js', import.meta.url).pathname, kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await once(createInterface({ input: child.stdout }), 'line');
+  return { child, ...JSON.parse(line) };
+}
+
+/** A signed request, replayable for the benchmark's duration (a signature is valid 15 minutes). */
+async function signed(url, credentials, service, body) {
+  const { hostname, port } = new URL(url);
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Sha256 });
+  const request = await signer.sign(
+    new HttpRequest({ method: 'POST', protocol: 'http:', hostname, port: Number(port), path: '/', headers: { host: `${hostname}:${port}`, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }),
+  );
+  return { method: 'POST', path: '/', headers: request.headers, body };
+}
+
+async function load(url, request, overallRate) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...request, ...(overallRate && { overallRate }) });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
+}
+
+const bare = await startTarget('bare');
+const ours = await startTarget('deployport');
+try {
+  const credentials = { accessKeyId: ours.admin.accessKeyId, secretAccessKey: ours.admin.secretAccessKey };
+  const cases = [
+    { name: 'GetCallerIdentity (SigV4)', target: 0.6, request: await signed(ours.url, credentials, 'sts', 'Action=GetCallerIdentity&Version=2011-06-15') },
+    { name: 'ListUsers (SigV4 + authorized)', target: 0.5, request: await signed(ours.url, credentials, 'iam', 'Action=ListUsers&Version=2010-05-08') },
+  ];
+  const baseline = await load(bare.url, { method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  console.log(`API throughput — node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s each, loopback; servers in their own processes\n`);
+  const pad = (s, n) => String(s).padEnd(n);
+  console.log(pad('case', 34) + pad('req/s', 10) + pad('p50', 8) + pad('p99', 8) + pad('errors', 8) + pad('vs bare', 10) + pad('target', 14) + pad('p99 @ half load', 18) + 'p99 target');
+  console.log('-'.repeat(120));
+  console.log(pad('bare Fastify endpoint', 34) + pad(Math.round(baseline.rps), 10) + pad(`${baseline.p50} ms`, 8) + pad(`${baseline.p99} ms`, 8) + pad(baseline.errors, 8) + pad('1.00×', 10));
+  let failed = false;
+  for (const c of cases) {
+    const full = await load(ours.url, c.request);
+    const half = await load(ours.url, c.request, Math.max(1, Math.round(full.rps / 2)));
+    const ratio = full.rps / baseline.rps;
+    const ok = ratio >= c.target && full.errors === 0 && half.errors === 0;
+    const latencyOk = half.p99 < 5;
+    failed ||= !ok || !latencyOk;
+    console.log(
+      pad(c.name, 34) + pad(Math.round(full.rps), 10) + pad(`${full.p50} ms`, 8) + pad(`${full.p99} ms`, 8) + pad(full.errors + half.errors, 8) + pad(`${ratio.toFixed(2)}×`, 10) +
+        pad(`≥ ${c.target}× ${ok ? 'met' : 'MISSED'}`, 14) + pad(`${half.p99} ms`, 18) + (latencyOk ? '< 5 ms met' : '< 5 ms MISSED'),
+    );
+  }
+  process.exitCode = failed ? 1 : 0;
+} finally {
+  bare.child.kill();
+  ours.child.kill();
+}

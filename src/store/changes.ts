@@ -1,0 +1,50 @@
+/**
+ * Change versions per account, so that caches of what the store holds (compiled policy sets, access
+ * keys) know when to drop an entry. A write bumps its account's version locally at once; on
+ * PostgreSQL it also NOTIFYs, and every node LISTENs and bumps too. Entries also expire after
+ * `maxAgeMs` where other nodes may write, which bounds staleness if a notification is lost.
+ */
+
+/** The channel the nodes of one database tell each other on. */
+export const CHANGE_CHANNEL = 'deployport_changes';
+
+export class ChangeFeed {
+  private readonly versions = new Map<string, number>();
+  private total = 0;
+
+  /**
+   * @param publish tells other nodes (PostgreSQL's NOTIFY); absent for the embedded SQLite.
+   * @param maxAgeMs how long a cached entry may live without a notification; Infinity on one node.
+   */
+  constructor(
+    private readonly publish: ((accountId: string) => void) | undefined,
+    readonly maxAgeMs: number,
+  ) {}
+
+  /** The current version of an account's state. */
+  version(accountId: string): number {
+    return this.versions.get(accountId) ?? 0;
+  }
+
+  /** Records that an account's state changed here, and tells the other nodes. */
+  changed(accountId: string): void {
+    this.heard(accountId);
+    this.publish?.(accountId);
+  }
+
+  /** Records a change another node announced. */
+  heard(accountId: string): void {
+    this.versions.set(accountId, this.version(accountId) + 1);
+    this.total++;
+  }
+
+  /** Counts every change to any account: a load that saw it move may have read a half-old world. */
+  get epoch(): number {
+    return this.total;
+  }
+
+  /** Whether a cache entry made at `version`, at time `madeAt`, may still be used at `now`. */
+  fresh(accountId: string, version: number, madeAt: number, now: number): boolean {
+    return version === this.version(accountId) && now - madeAt < this.maxAgeMs;
+  }
+}
