@@ -5,6 +5,9 @@
  */
 import type { Handler } from '../iam/context.js';
 import * as users from '../iam/users.js';
+import * as roles from '../iam/roles.js';
+import * as boundaries from '../iam/boundaries.js';
+import * as instanceProfiles from '../iam/instance-profiles.js';
 import * as callerIdentity from '../sts/caller-identity.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
 
@@ -23,7 +26,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles]),
   sts: collect('sts', [callerIdentity]),
 };
 
