@@ -1,0 +1,114 @@
+/**
+ * Console passwords of IAM users (IAM API Reference, "CreateLoginProfile" and neighbours, and
+ * "ChangePassword"). Only a scrypt hash is stored; no operation returns it.
+ */
+import type {
+  ChangePasswordRequest,
+  CreateLoginProfileRequest,
+  CreateLoginProfileResponse,
+  DeleteLoginProfileRequest,
+  GetLoginProfileRequest,
+  GetLoginProfileResponse,
+  LoginProfile,
+  UpdateLoginProfileRequest,
+} from '@aws-sdk/client-iam';
+import type { Selectable } from 'kysely';
+import { defineError } from '../shared/service-error.js';
+import type { LoginProfilesTable } from '../store/schema.js';
+import { isUniqueViolation, type Db } from '../store/store.js';
+import type { Row } from '../store/repos/named-entities.js';
+import { targetUserName } from './access-keys.js';
+import type { Handler, Input, OperationContext } from './context.js';
+import { EntityAlreadyExists, InvalidInput, NoSuchEntity } from './errors.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { requireUser } from './users.js';
+
+/** ChangePassword called by anything but an IAM user (IAM API, "ChangePassword": InvalidUserType). */
+export const InvalidUserType = defineError('InvalidUserType', 400);
+
+type ProfileRow = Selectable<LoginProfilesTable>;
+
+async function requireProfile(db: Db, user: Row<'users'>): Promise<ProfileRow> {
+  const row = await db.selectFrom('login_profiles').selectAll().where('user_id', '=', user.id).executeTakeFirst();
+  if (!row) throw new NoSuchEntity(`Login Profile for User ${user.name} cannot be found.`);
+  return row;
+}
+
+function toLoginProfile(user: Row<'users'>, row: ProfileRow): LoginProfile {
+  return { UserName: user.name, CreateDate: new Date(row.created_at), PasswordResetRequired: row.password_reset_required === 1 };
+}
+
+// Hashing is slow on purpose, so it runs before the transaction rather than inside it.
+async function newHash(context: OperationContext, password: string | undefined): Promise<string> {
+  // The model leaves Password optional (an AssumeRoot session omits it); an IAM user's profile needs one.
+  if (password === undefined) throw new InvalidInput('Password is required to create a login profile for an IAM user.');
+  await checkPasswordPolicy(context.store.db, context.caller.accountId, password);
+  return hashPassword(password);
+}
+
+export const CreateLoginProfile: Handler<Input<CreateLoginProfileRequest>, CreateLoginProfileResponse> = async (input, context) => {
+  const { store, clock } = context;
+  const name = targetUserName(context, input.UserName);
+  await requireUser(store.db, context, name);
+  const hash = await newHash(context, input.Password);
+  try {
+    return await store.transaction(async (tx) => {
+      const user = await requireUser(tx, context, name);
+      const row: ProfileRow = { user_id: user.id, password_hash: hash, password_reset_required: input.PasswordResetRequired ? 1 : 0, created_at: new Date(clock.now()).toISOString() };
+      await tx.insertInto('login_profiles').values(row).execute();
+      return { LoginProfile: toLoginProfile(user, row) };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`Login Profile for user ${name} already exists.`);
+    throw error;
+  }
+};
+
+export const GetLoginProfile: Handler<Input<GetLoginProfileRequest>, GetLoginProfileResponse> = async (input, context) => {
+  const { db } = context.store;
+  const user = await requireUser(db, context, targetUserName(context, input.UserName));
+  return { LoginProfile: toLoginProfile(user, await requireProfile(db, user)) };
+};
+
+export const UpdateLoginProfile: Handler<Input<UpdateLoginProfileRequest>, void> = async (input, context) => {
+  const { store } = context;
+  const user = await requireUser(store.db, context, input.UserName);
+  await requireProfile(store.db, user);
+  const hash = input.Password === undefined ? undefined : await newHash(context, input.Password);
+  await store.transaction(async (tx) => {
+    const profile = await requireProfile(tx, await requireUser(tx, context, input.UserName));
+    await tx
+      .updateTable('login_profiles')
+      .set({
+        password_hash: hash ?? profile.password_hash,
+        password_reset_required: input.PasswordResetRequired === undefined ? profile.password_reset_required : input.PasswordResetRequired ? 1 : 0,
+      })
+      .where('user_id', '=', profile.user_id)
+      .execute();
+  });
+};
+
+export const DeleteLoginProfile: Handler<Input<DeleteLoginProfileRequest>, void> = async (input, context) => {
+  await context.store.transaction(async (tx) => {
+    const user = await requireUser(tx, context, targetUserName(context, input.UserName));
+    await requireProfile(tx, user);
+    await tx.deleteFrom('login_profiles').where('user_id', '=', user.id).execute();
+  });
+};
+
+export const ChangePassword: Handler<Input<ChangePasswordRequest>, void> = async (input, context) => {
+  const { store, caller } = context;
+  if (caller.type !== 'user' || caller.userName === undefined) throw new InvalidUserType('Only IAM users can change their own password.');
+  const user = await requireUser(store.db, context, caller.userName);
+  const profile = await requireProfile(store.db, user);
+  if (!(await verifyPassword(input.OldPassword, profile.password_hash))) throw new InvalidInput('The old password is incorrect.');
+  const hash = await newHash(context, input.NewPassword);
+  // Written only over the hash that was checked: a concurrent change makes the old password wrong.
+  const changed = await store.db
+    .updateTable('login_profiles')
+    .set({ password_hash: hash, password_reset_required: 0 })
+    .where('user_id', '=', user.id)
+    .where('password_hash', '=', profile.password_hash)
+    .executeTakeFirst();
+  if (Number(changed.numUpdatedRows) === 0) throw new InvalidInput('The old password is incorrect.');
+};
