@@ -147,18 +147,15 @@ export const DeleteInstanceProfile: Handler<Input<DeleteInstanceProfileRequest>,
 };
 
 export const AddRoleToInstanceProfile: Handler<Input<AddRoleToInstanceProfileRequest>, void> = async (input, context) => {
-  const quotaExceeded = () => new LimitExceeded(`Cannot exceed quota for InstanceSessionsPerInstanceProfile: ${MAX_ROLES_PER_PROFILE}`);
   try {
     await context.store.transaction(async (tx) => {
       const profile = await requireInstanceProfile(tx, context, input.InstanceProfileName);
       const role = await requireRole(tx, context, input.RoleName);
-      const held = await tx.selectFrom('instance_profile_roles').select('role_id').where('profile_id', '=', profile.id).executeTakeFirst();
-      if (held) throw quotaExceeded();
       await tx.insertInto('instance_profile_roles').values({ profile_id: profile.id, role_id: role.id }).execute();
     });
   } catch (error) {
-    // The profile id is the table's key: of two concurrent adds, the loser hits it.
-    if (isUniqueViolation(error)) throw quotaExceeded();
+    // The profile id is the table's key, so a profile holds one role however many adds race.
+    if (isUniqueViolation(error)) throw new LimitExceeded(`Cannot exceed quota for InstanceSessionsPerInstanceProfile: ${MAX_ROLES_PER_PROFILE}`);
     throw error;
   }
 };
