@@ -8,6 +8,10 @@ import * as users from '../iam/users.js';
 import * as roles from '../iam/roles.js';
 import * as boundaries from '../iam/boundaries.js';
 import * as instanceProfiles from '../iam/instance-profiles.js';
+import * as groups from '../iam/groups.js';
+import * as accessKeys from '../iam/access-keys.js';
+import * as loginProfiles from '../iam/login-profiles.js';
+import * as mfa from '../iam/mfa.js';
 import * as callerIdentity from '../sts/caller-identity.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
 
@@ -26,7 +30,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, groups, accessKeys, loginProfiles, mfa]),
   sts: collect('sts', [callerIdentity]),
 };
 
