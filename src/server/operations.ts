@@ -8,6 +8,7 @@ import * as users from '../iam/users.js';
 import * as roles from '../iam/roles.js';
 import * as boundaries from '../iam/boundaries.js';
 import * as instanceProfiles from '../iam/instance-profiles.js';
+import * as oidcProviders from '../iam/oidc-providers.js';
 import * as groups from '../iam/groups.js';
 import * as accessKeys from '../iam/access-keys.js';
 import * as loginProfiles from '../iam/login-profiles.js';
@@ -30,7 +31,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, groups, accessKeys, loginProfiles, mfa]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa]),
   sts: collect('sts', [callerIdentity]),
 };
 
