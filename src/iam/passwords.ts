@@ -17,7 +17,7 @@ const SALT_LENGTH = 16;
 function derive(password: string, salt: Buffer, options: ScryptOptions, length: number): Promise<Buffer> {
   // maxmem must exceed 128·N·r, which is exactly the default at N = 2^15, r = 8.
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: 256 * (options.N ?? COST) * (options.r ?? BLOCK_SIZE) }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password, salt, length, { ...options, maxmem: 256 * (options.N ?? COST) * (options.r ?? BLOCK_SIZE) }, (error, key) => (error ? reject(error) : resolve(key)));
   });
 }
 
