@@ -13,3 +13,8 @@ export const PolicyNotAttachable = defineError('PolicyNotAttachable', 400);
 export const PasswordPolicyViolation = defineError('PasswordPolicyViolation', 400);
 export const EntityTemporarilyUnmodifiable = defineError('EntityTemporarilyUnmodifiable', 409);
 export const ServiceFailure = defineError('ServiceFailure', 500);
+export const ValidationError = defineError('ValidationError', 400);
+/** MFA codes that are not the device's current ones (IAM API, "EnableMFADevice"). */
+export const InvalidAuthenticationCode = defineError('InvalidAuthenticationCode', 403);
+/** An operation only IAM users may call, called by another kind of principal (IAM API, "ChangePassword"). */
+export const InvalidUserType = defineError('InvalidUserType', 400);

@@ -13,18 +13,15 @@ import type {
   UpdateLoginProfileRequest,
 } from '@aws-sdk/client-iam';
 import type { Selectable } from 'kysely';
-import { defineError } from '../shared/service-error.js';
 import type { LoginProfilesTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Row } from '../store/repos/named-entities.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { EntityAlreadyExists, InvalidInput, NoSuchEntity } from './errors.js';
+import { EntityAlreadyExists, InvalidInput, InvalidUserType, NoSuchEntity } from './errors.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { requireUser } from './users.js';
 
-/** ChangePassword called by anything but an IAM user (IAM API, "ChangePassword": InvalidUserType). */
-export const InvalidUserType = defineError('InvalidUserType', 400);
 
 type ProfileRow = Selectable<LoginProfilesTable>;
 

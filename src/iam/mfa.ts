@@ -20,21 +20,17 @@ import type {
   UntagMFADeviceRequest,
 } from '@aws-sdk/client-iam';
 import type { Selectable } from 'kysely';
-import { defineError } from '../shared/service-error.js';
 import { pageOf } from '../store/repos/named-entities.js';
 import type { MfaDevicesTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { targetUserName } from './access-keys.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { DeleteConflict, EntityAlreadyExists, InvalidAuthenticationCode, LimitExceeded, NoSuchEntity } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
 import { base32Decode, base32Encode, codeMatches, timeStep } from './totp.js';
 import { requireUser, toUser } from './users.js';
-
-/** Codes that are not the device's current ones (IAM API, "EnableMFADevice": 403). */
-export const InvalidAuthenticationCode = defineError('InvalidAuthenticationCode', 403);
 
 /** A user may have up to eight MFA devices (IAM UG, "Using multi-factor authentication (MFA) in AWS"). */
 export const MFA_DEVICES_PER_USER = 8;

@@ -19,7 +19,7 @@ import { findByName, listPage, type Row } from '../store/repos/named-entities.js
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, NoSuchEntity } from './errors.js';
+import { DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
 
@@ -75,7 +75,7 @@ export const GetUser: Handler<Input<GetUserRequest>, GetUserResponse> = async (i
     return { User: { Path: '/', UserName: caller.accountId, UserId: caller.accountId, Arn: caller.arn, CreateDate: new Date(0) } };
   }
   const name = input.UserName ?? caller.userName;
-  if (name === undefined) throw new NoSuchEntity('Must specify userName when calling with non-User credentials');
+  if (name === undefined) throw new ValidationError('Must specify userName when calling with non-User credentials');
   const row = await requireUser(store.db, context, name);
   const tags = await tagsOf(store.db, 'user', row.id);
   return { User: toUser(context, row, tags.length ? { Tags: tags } : {}) };
@@ -107,16 +107,18 @@ export const UpdateUser: Handler<Input<UpdateUserRequest>, void> = async (input,
 export const DeleteUser: Handler<Input<DeleteUserRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
     const row = await requireUser(tx, context, input.UserName);
-    // AWS refuses to delete a user that still has things attached (IAM API, "DeleteUser").
-    const held = await Promise.all([
-      tx.selectFrom('access_keys').select('id').where('owner_type', '=', 'user').where('owner_id', '=', row.id).executeTakeFirst(),
-      tx.selectFrom('group_members').select('group_id').where('user_id', '=', row.id).executeTakeFirst(),
-      tx.selectFrom('attachments').select('policy_id').where('principal_type', '=', 'user').where('principal_id', '=', row.id).executeTakeFirst(),
-      tx.selectFrom('inline_policies').select('name').where('principal_type', '=', 'user').where('principal_id', '=', row.id).executeTakeFirst(),
-      tx.selectFrom('login_profiles').select('user_id').where('user_id', '=', row.id).executeTakeFirst(),
-      tx.selectFrom('mfa_devices').select('serial').where('user_id', '=', row.id).executeTakeFirst(),
-    ]);
-    if (held.some((found) => found !== undefined)) throw new DeleteConflict('Cannot delete entity, must delete policies first.');
+    // AWS refuses to delete a user that still has things attached, naming the first (IAM API, "DeleteUser").
+    const blockers = [
+      ['delete login profile', tx.selectFrom('login_profiles').select('user_id').where('user_id', '=', row.id)],
+      ['delete access keys', tx.selectFrom('access_keys').select('id').where('owner_type', '=', 'user').where('owner_id', '=', row.id)],
+      ['delete MFA devices', tx.selectFrom('mfa_devices').select('serial').where('user_id', '=', row.id)],
+      ['remove users from group', tx.selectFrom('group_members').select('user_id').where('user_id', '=', row.id)],
+      ['detach all policies', tx.selectFrom('attachments').select('principal_id').where('principal_type', '=', 'user').where('principal_id', '=', row.id)],
+      ['delete policies', tx.selectFrom('inline_policies').select('principal_id').where('principal_type', '=', 'user').where('principal_id', '=', row.id)],
+    ] as const;
+    for (const [what, query] of blockers) {
+      if (await query.executeTakeFirst()) throw new DeleteConflict(`Cannot delete entity, must ${what} first.`);
+    }
     await dropTags(tx, 'user', row.id);
     await tx.deleteFrom('users').where('id', '=', row.id).execute();
   });

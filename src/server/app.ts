@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
 import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
 import type { Caller, OperationContext, ServiceConfig } from '../iam/context.js';
+import { createKeyUsageRecorder } from '../iam/key-usage.js';
 import {
   decodeInput,
   encodeError,
@@ -51,6 +52,7 @@ const SIGNED_SERVICES = ['iam', 'sts'] as const;
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, clock, sealer, config, lookupKey } = options;
   const authorizer = options.authorizer ?? new Authorizer(store, clock);
+  const keyUsage = createKeyUsageRecorder(store, clock);
   const kinds: Record<ServiceName, Map<string, ResourceKind>> = {
     iam: await resourceKinds('iam', [...SERVICES.iam.operations.keys()]),
     sts: await resourceKinds('sts', [...SERVICES.sts.operations.keys()]),
@@ -76,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const params = requestParams(request.method, query, body);
       // headersDistinct keeps repeated header lines, which SigV4 joins (and a second Authorization, which it refuses).
-      const signed = { method: request.method, path, query, headers: request.raw.headersDistinct, body };
+      const signed = { method: request.method, path, query, headers: request.raw.headersDistinct ?? request.headers, body };
 
       let caller: Caller;
       let service: ServiceModel;
@@ -86,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         caller = verified.key;
         service = SERVICES[verified.service as ServiceName];
         region = verified.region;
+        // Not awaited: when a key was last used is bookkeeping, and must not slow or fail the call.
+        void keyUsage.record(caller.accessKeyId, verified.service, region);
       } else {
         // Only operations AWS serves unsigned (AssumeRoleWithWebIdentity…) may come without a signature.
         const unsigned = serviceByApiVersion(params.get('Version') ?? '');
