@@ -4,6 +4,11 @@
  * names; only names the model knows are taken, so helpers exported beside them are left out.
  */
 import type { Handler } from '../iam/context.js';
+import * as accountDetails from '../iam/account-details.js';
+import * as attachments from '../iam/attachments.js';
+import * as inlinePolicies from '../iam/inline-policies.js';
+import * as managedPolicies from '../iam/managed-policies.js';
+import * as simulate from '../iam/simulate.js';
 import * as users from '../iam/users.js';
 import * as roles from '../iam/roles.js';
 import * as boundaries from '../iam/boundaries.js';
@@ -31,7 +36,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
   sts: collect('sts', [callerIdentity]),
 };
 
