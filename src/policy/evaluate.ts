@@ -10,6 +10,7 @@ import type { Decision, PolicySet, PolicyType, Request, StatementRef } from './t
 
 const NONE: readonly StatementRef[] = Object.freeze([]);
 const RESOURCE_ACCOUNT = 'aws:ResourceAccount';
+const AWS_OWNED = 'aws';
 
 /**
  * Decides a request against a compiled policy set (or compiles the set first, for one-off use).
@@ -94,7 +95,11 @@ function strongest(a: PrincipalMatch | undefined, b: PrincipalMatch): PrincipalM
   return a === undefined || STRENGTH[b] > STRENGTH[a] ? b : a;
 }
 
-/** Across accounts only when both accounts are known and differ (an S3 ARN, say, names none). */
+/**
+ * Across accounts only when both accounts are known and differ (an S3 ARN, say, names none).
+ * Resources AWS owns (account segment `aws`, as in `arn:aws:iam::aws:policy/ReadOnlyAccess`)
+ * belong to no customer account: reading them is not cross-account access.
+ */
 function isCrossAccount(request: Request, context: RequestContext): boolean {
   const principal = principalAccount(request.principal, context);
   if (principal === undefined) return false;
@@ -103,7 +108,7 @@ function isCrossAccount(request: Request, context: RequestContext): boolean {
     const given = context.get(RESOURCE_ACCOUNT, RESOURCE_ACCOUNT.toLowerCase());
     resource = typeof given === 'string' && given !== '' ? given : undefined;
   }
-  return resource !== undefined && resource !== principal;
+  return resource !== undefined && resource !== principal && resource !== AWS_OWNED;
 }
 
 function implicitDeny(matched: readonly StatementRef[], lacking: Record<PolicyType, boolean>): Decision {

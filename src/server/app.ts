@@ -22,6 +22,7 @@ import {
   ServiceFailure,
   RequestEntityTooLarge,
   InvalidQueryParameter,
+  ServiceUnavailable,
   type ServiceModel,
   type ServiceName,
 } from '../protocol/index.js';
@@ -31,7 +32,7 @@ import { newRequestId } from '../shared/ids.js';
 import type { Sealer } from '../shared/seal.js';
 import { ServiceError } from '../shared/service-error.js';
 import { MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
-import type { Store } from '../store/store.js';
+import { storeFailureKind, type Store } from '../store/store.js';
 import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
 
 /** What the app is built from. */
@@ -177,8 +178,14 @@ function isSigned(request: FastifyRequest, query: string): boolean {
   return request.headers.authorization !== undefined || /(^|&)X-Amz-(Signature|Credential)=/i.test(query);
 }
 
-/** An unexpected failure: the client learns nothing but that it happened. */
+/** An unexpected failure: the client learns nothing but that it happened (and whether to retry). */
 function internalFailure(error: unknown): ServiceError {
+  switch (storeFailureKind(error)) {
+    case 'conflict':
+      return new ServiceError('ConcurrentModification', 'The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.', 409);
+    case 'unavailable':
+      return new ServiceUnavailable('The service is unavailable. Please try again later.');
+  }
   process.emitWarning(`deployport: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new ServiceFailure('An internal error occurred.');
 }

@@ -163,6 +163,19 @@ function isRetryable(error: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
+/**
+ * What a database failure means to a client: `conflict` when concurrent writers kept colliding
+ * past the retries, `unavailable` when the database cannot be reached or written (it may recover);
+ * undefined for anything else.
+ */
+export function storeFailureKind(error: unknown): 'conflict' | 'unavailable' | undefined {
+  const code = sqlState(error);
+  if (code === undefined) return undefined;
+  if (isRetryable(error)) return 'conflict';
+  if (/^(08|53|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'].some((c) => code.startsWith(c))) return 'unavailable';
+  return undefined;
+}
+
 /** Whether an error is a UNIQUE or PRIMARY KEY violation, on either database. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = sqlState(error);

@@ -175,9 +175,7 @@ describe.each(BACKENDS)('managed policies on %s', (backend) => {
     }
   });
 
-  // Known to fail until the engine stops treating `arn:…:iam::aws:policy/…` as another account's
-  // resource: then remove `.fails`.
-  it.fails('lets an administrator read AWS-managed policies', async () => {
+  it('lets an administrator read AWS-managed policies', async () => {
     expect((await t.iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }))).Policy?.PolicyName).toBe('ReadOnlyAccess');
   });
 
