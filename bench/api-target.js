@@ -24,3 +24,4 @@ if (kind === 'bare') {
   const server = await startServer(config, { writeProfile: false });
   console.log(JSON.stringify({ url: server.url, admin: server.bootstrap.admin }));
 }
+process.on('SIGINT', () => process.exit(0));

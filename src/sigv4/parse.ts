@@ -163,8 +163,18 @@ function parseSignedHeaders(list: string): string[] {
   return names;
 }
 
+// Requests signed in the same second carry the same timestamp: remember the last one read.
+let lastDate: { value: string; ms: number | undefined } = { value: '', ms: undefined };
+
 /** Parses an ISO 8601 basic timestamp (`20150830T123600Z`) to milliseconds, or undefined. */
 export function parseAmzDate(value: string): number | undefined {
+  if (value === lastDate.value) return lastDate.ms;
+  const ms = readAmzDate(value);
+  lastDate = { value, ms };
+  return ms;
+}
+
+function readAmzDate(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];

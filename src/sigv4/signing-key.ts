@@ -15,22 +15,17 @@ export function deriveSigningKey(secretAccessKey: string, date: string, region: 
 }
 
 // A key is valid for a whole day and one region and service, so one entry serves every request of
-// a client that day. Map iteration order is insertion order: re-inserting on a hit and evicting the
-// first entry makes it a least-recently-used cache, bounded so that scopes sent by clients (or an
-// attacker cycling regions) cannot grow it.
+// a client that day. Bounded, oldest first out, so that scopes sent by clients (or an attacker
+// cycling regions) cannot grow it; a busy key evicted early is simply derived again.
 const MAX_CACHED_KEYS = 1024;
 const cache = new Map<string, Buffer>();
 
 /** The signing key for a secret and a credential scope, from the cache when it was derived recently. */
 export function signingKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
-  // JSON keeps the parts apart whatever characters they hold.
-  const id = JSON.stringify([secretAccessKey, date, region, service]);
+  // None of the parts holds a line break (secrets are base64, the scope's parts are checked).
+  const id = `${secretAccessKey}\n${date}\n${region}\n${service}`;
   const hit = cache.get(id);
-  if (hit !== undefined) {
-    cache.delete(id);
-    cache.set(id, hit);
-    return hit;
-  }
+  if (hit !== undefined) return hit;
   const key = deriveSigningKey(secretAccessKey, date, region, service);
   cache.set(id, key);
   if (cache.size > MAX_CACHED_KEYS) {

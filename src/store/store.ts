@@ -64,6 +64,9 @@ async function migrate(db: Kysely<Database>, schema: string | undefined): Promis
 function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const database = new SQLite(join(dataDir, 'deployport.db'));
+  // One process owns the file: holding its lock for good spares every query the lock and unlock
+  // system calls of a read transaction, and makes a second server on the same file fail at once.
+  database.pragma('locking_mode = EXCLUSIVE');
   // WAL with synchronous=FULL: an acknowledged write survives a crash or a power loss.
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
