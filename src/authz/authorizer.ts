@@ -1,11 +1,12 @@
 /**
  * The one authorization point: an authenticated caller, an action and a resource become a policy
- * evaluation. Compiled policy sets are cached per principal and dropped when anything in the
- * principal's account changes (the store's change feed, which other nodes also hear).
+ * evaluation. Compiled policy sets are cached per principal (per session, for temporary
+ * credentials) and dropped when anything in the principal's account changes (the store's change
+ * feed, which other nodes also hear).
  */
-import { compile, evaluate, type CompiledPolicySet, type ContextValue, type Decision, type PolicySet } from '../policy/index.js';
+import { compile, evaluate, type CompiledPolicySet, type ContextValue, type Decision, type NamedPolicy, type PolicySet } from '../policy/index.js';
 import type { Caller } from '../iam/context.js';
-import type { Clock } from '../shared/clock.js';
+import { isoTime, type Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import { AccessDenied } from './errors.js';
 import { rolePolicySet, userPolicySet } from './policies.js';
@@ -14,6 +15,7 @@ import { rolePolicySet, userPolicySet } from './policies.js';
 interface Entry {
   readonly version: number;
   readonly madeAt: number;
+  readonly set: PolicySet;
   readonly compiled: CompiledPolicySet;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -25,6 +27,8 @@ export interface AuthorizationRequest {
   readonly resource: string;
   /** Condition keys of the request (aws:SourceIp, aws:CurrentTime, iam:PolicyARN…). */
   readonly context: Record<string, ContextValue>;
+  /** A resource-based policy that applies besides the caller's own (a role's trust policy). */
+  readonly resourcePolicy?: NamedPolicy;
 }
 
 const REASONS = {
@@ -33,6 +37,9 @@ const REASONS = {
   session: 'no session policy allows',
   resource: 'no resource-based policy allows',
 } as const;
+
+/** A federated user's session without a session policy may do nothing (STS API, "GetFederationToken"). */
+const NOTHING: NamedPolicy = { name: 'no-session-policy', document: '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"none:none","Resource":"*"}}' };
 
 export class Authorizer {
   private readonly cache = new Map<string, Entry>();
@@ -45,11 +52,12 @@ export class Authorizer {
   /** The decision for a request; the root of an account may do anything in it. */
   async decide(request: AuthorizationRequest): Promise<Decision> {
     const { caller } = request;
-    if (caller.type === 'root') return { decision: 'Allow', matched: [] };
+    if (caller.type === 'root' && request.resourcePolicy === undefined) return { decision: 'Allow', matched: [] };
     const entry = await this.entry(caller);
     const context: Record<string, ContextValue> = { ...principalContext(caller), ...request.context };
     for (const [key, value] of Object.entries(entry.tags)) context[`aws:PrincipalTag/${key}`] = value;
-    return evaluate({ principal: caller.arn, action: request.action, resource: request.resource, context }, entry.compiled);
+    const compiled = request.resourcePolicy ? compile({ ...entry.set, resource: request.resourcePolicy }) : entry.compiled;
+    return evaluate({ principal: caller.arn, action: request.action, resource: request.resource, context }, compiled);
   }
 
   /** Decides, and throws AccessDenied in AWS's words unless allowed. */
@@ -64,17 +72,39 @@ export class Authorizer {
     // Read before loading: a change during the load leaves the entry already stale, never wrongly fresh.
     const version = changes.version(caller.accountId);
     const now = this.clock.now();
-    const cached = this.cache.get(caller.entityId);
+    const key = caller.session ? caller.accessKeyId : caller.entityId;
+    const cached = this.cache.get(key);
     if (cached && changes.fresh(caller.accountId, cached.version, cached.madeAt, now)) return cached;
-    const db = this.store.db;
-    const [set, tags] = await Promise.all([
-      caller.type === 'user' ? userPolicySet(db, caller.entityId) : rolePolicySet(db, caller.entityId),
-      db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', caller.type === 'user' ? 'user' : 'role').where('resource_id', '=', caller.entityId).execute(),
-    ]);
-    const entry: Entry = { version, madeAt: now, compiled: compileStored(set), tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) };
+    const set = await this.policySet(caller);
+    const owner = caller.type === 'assumed-role' ? 'role' : 'user';
+    const rows = caller.type === 'root' || caller.type === 'anonymous' ? [] : await this.store.db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', owner).where('resource_id', '=', caller.entityId).execute();
+    // Session tags replace the principal's tags of the same key (IAM UG, "Passing session tags in AWS STS").
+    const tags = { ...Object.fromEntries(rows.map((t) => [t.key, t.value])), ...caller.session?.tags };
+    const entry: Entry = { version, madeAt: now, set, compiled: compileStored(set), tags };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(caller.entityId, entry);
+    this.cache.set(key, entry);
     return entry;
+  }
+
+  private async policySet(caller: Caller): Promise<PolicySet> {
+    const db = this.store.db;
+    switch (caller.type) {
+      case 'root':
+      case 'anonymous':
+        return { identity: [] };
+      case 'user':
+        return userPolicySet(db, caller.entityId);
+      case 'assumed-role': {
+        const set = await rolePolicySet(db, caller.entityId);
+        const session = caller.session?.policies ?? [];
+        return session.length > 0 ? { ...set, session } : set;
+      }
+      case 'federated-user': {
+        const set = await userPolicySet(db, caller.entityId);
+        const session = caller.session?.policies ?? [];
+        return { ...set, session: session.length > 0 ? session : [NOTHING] };
+      }
+    }
   }
 }
 
@@ -87,15 +117,24 @@ function compileStored(set: PolicySet): CompiledPolicySet {
   }
 }
 
+const PRINCIPAL_TYPES = { root: 'Account', user: 'User', 'assumed-role': 'AssumedRole', 'federated-user': 'FederatedUser', anonymous: 'Anonymous' } as const;
+
 /** The condition keys that describe the caller (AWS IAM UG, "AWS global condition context keys"). */
 export function principalContext(caller: Caller): Record<string, ContextValue> {
   const context: Record<string, ContextValue> = {
     'aws:PrincipalAccount': caller.accountId,
     'aws:userid': caller.userId,
-    'aws:PrincipalType': caller.type === 'root' ? 'Account' : caller.type === 'user' ? 'User' : 'AssumedRole',
-    'aws:PrincipalArn': caller.arn,
+    'aws:PrincipalType': PRINCIPAL_TYPES[caller.type],
+    'aws:PrincipalArn': caller.principalArn,
   };
   if (caller.userName !== undefined) context['aws:username'] = caller.userName;
+  const session = caller.session;
+  if (session) {
+    // Present only for temporary credentials, as in AWS: a Deny on aws:TokenIssueTime revokes them.
+    context['aws:TokenIssueTime'] = isoTime(session.issuedAt);
+    context['aws:MultiFactorAuthPresent'] = session.mfa ? 'true' : 'false';
+    if (session.sourceIdentity !== undefined) context['aws:SourceIdentity'] = session.sourceIdentity;
+  }
   return context;
 }
 

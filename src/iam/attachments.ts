@@ -26,7 +26,7 @@ import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { requirePolicy } from './managed-policies.js';
-import { pageRequest, pageResponse } from './paging.js';
+import { byKey, pageRequest, pageResponse, pageSorted } from './paging.js';
 
 /** Managed policies per principal (IAM UG, "IAM and AWS STS quotas": 10 by default for users and roles, 10 fixed for groups). */
 export const ATTACHED_POLICIES_QUOTA: Readonly<Record<PrincipalKind, number>> = { user: 10, group: 10, role: 10 };
@@ -164,14 +164,12 @@ export const ListEntitiesForPolicy: Handler<Input<ListEntitiesForPolicyRequest>,
     for (const row of await query.execute()) using.push({ kind, key: `${kind}/${row.name_lower}`, name: row.name, id: row.id });
   }
   // Groups, roles and users in one listing, paged by kind and name.
-  using.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const { limit, after } = pageRequest(input);
-  const page = pageOf(after === undefined ? using : using.filter((u) => u.key > after), limit, (u) => u.key);
+  const page = pageSorted(using.sort(byKey((u) => u.key)), input, (u) => u.key);
   const of = (kind: PrincipalKind) => page.items.filter((u) => u.kind === kind);
   return {
     PolicyGroups: of('group').map((u) => ({ GroupName: u.name, GroupId: u.id })),
     PolicyUsers: of('user').map((u) => ({ UserName: u.name, UserId: u.id })),
     PolicyRoles: of('role').map((u) => ({ RoleName: u.name, RoleId: u.id })),
-    ...pageResponse(page.next),
+    ...page.response,
   };
 };

@@ -2,9 +2,33 @@
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
 import type { Sealer } from '../shared/seal.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import type { ContextValue } from '../policy/index.js';
 
 /** The kinds of caller an operation may have. */
-export type CallerType = 'root' | 'user' | 'assumed-role';
+export type CallerType = 'root' | 'user' | 'assumed-role' | 'federated-user' | 'anonymous';
+
+/** What a caller using temporary credentials carries from the session. */
+export interface SessionInfo {
+  readonly kind: 'assumed-role' | 'session-token' | 'federated-user';
+  /** SHA-256 of the session token, hex. */
+  readonly tokenHash: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** Session policies, each as JSON text: they narrow the session's permissions. */
+  readonly policies: readonly { readonly name: string; readonly document: string }[];
+  /** Session tags: they override the role's tags as aws:PrincipalTag. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly transitiveTagKeys: readonly string[];
+  readonly sourceIdentity: string | undefined;
+  /** Obtained with another role session's credentials: chained sessions last an hour at most. */
+  readonly chained: boolean;
+  readonly mfa: boolean;
+  /** The role's name, for an assumed-role session. */
+  readonly roleName: string | undefined;
+  /** The session (or federated user) name. */
+  readonly name: string;
+}
 
 /** An authenticated caller. */
 export interface Caller {
@@ -20,7 +44,14 @@ export interface Caller {
   readonly entityId: string;
   /** The access key the request was signed with. */
   readonly accessKeyId: string;
+  /** aws:PrincipalArn: the role's ARN for an assumed-role session, otherwise `arn`. */
+  readonly principalArn: string;
+  /** Present when the caller signed with temporary credentials. */
+  readonly session?: SessionInfo;
 }
+
+/** The caller of an operation AWS serves unsigned (AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
+export const ANONYMOUS: Caller = Object.freeze({ type: 'anonymous', accountId: '', arn: '', principalArn: '', userId: 'anonymous', userName: undefined, entityId: '', accessKeyId: '' });
 
 /** The server's settings that operations read. */
 export interface ServiceConfig {
@@ -38,6 +69,10 @@ export interface OperationContext {
   readonly config: ServiceConfig;
   readonly sealer: Sealer;
   readonly requestId: string;
+  /** The one authorization point, for operations that decide more than their own call (AssumeRole). */
+  readonly authorizer: Authorizer;
+  /** The condition keys of the request itself (aws:SourceIp, aws:CurrentTime, aws:RequestedRegion…). */
+  readonly requestContext: Readonly<Record<string, ContextValue>>;
 }
 
 /**

@@ -28,8 +28,8 @@ import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
-import { requireRole, tagPage, toRole } from './roles.js';
-import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+import { requireRole, toRole } from './roles.js';
+import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** Instance profiles per account (IAM UG, "IAM and AWS STS quotas": adjustable, 1000 by default). */
 export const MAX_INSTANCE_PROFILES = 1000;
@@ -187,5 +187,5 @@ export const UntagInstanceProfile: Handler<Input<UntagInstanceProfileRequest>, v
 
 export const ListInstanceProfileTags: Handler<Input<ListInstanceProfileTagsRequest>, ListInstanceProfileTagsResponse> = async (input, context) => {
   const row = await requireInstanceProfile(context.store.db, context, input.InstanceProfileName);
-  return tagPage(context.store.db, RESOURCE_TYPE, row.id, input);
+  return listTagsPage(context.store.db, RESOURCE_TYPE, row.id, input);
 };

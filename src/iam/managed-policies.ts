@@ -36,10 +36,10 @@ import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity } from './errors.js';
-import { pageRequest, pageResponse } from './paging.js';
+import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { pageItems, pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
-import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** Versions a managed policy may have (IAM UG, "IAM and AWS STS quotas"). */
 export const MAX_POLICY_VERSIONS = 5;
@@ -344,20 +344,6 @@ export const UntagPolicy: Handler<Input<UntagPolicyRequest>, void> = async (inpu
 };
 
 export const ListPolicyTags: Handler<Input<ListPolicyTagsRequest>, ListPolicyTagsResponse> = async (input, context) => {
-  const db = context.store.db;
-  const row = await requirePolicy(db, context, input.PolicyArn);
-  const page = pageItems(await tagsOf(db, 'policy', row.id), input, (tag) => tag.Key);
-  return { Tags: page.items, ...page.response };
+  const row = await requirePolicy(context.store.db, context, input.PolicyArn);
+  return listTagsPage(context.store.db, 'policy', row.id, input);
 };
-
-/**
- * One page of a short list held in memory (versions, tags, simulation results), the marker being
- * the key of the last item returned.
- */
-export function pageItems<T>(items: readonly T[], input: { Marker?: string; MaxItems?: number }, key: (item: T) => string): { items: T[]; response: ReturnType<typeof pageResponse> } {
-  const { limit, after } = pageRequest(input);
-  const start = after === undefined ? 0 : items.findIndex((item) => key(item) === after) + 1;
-  if (after !== undefined && start === 0) throw new InvalidInput('Invalid Marker.');
-  const page = pageOf(items.slice(start, start + limit + 1), limit, key);
-  return { items: page.items, response: pageResponse(page.next) };
-}

@@ -26,9 +26,10 @@ import { isUniqueViolation, type Db } from '../store/store.js';
 import { targetUserName } from './access-keys.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
+import { AccessDenied } from '../authz/errors.js';
 import { DeleteConflict, EntityAlreadyExists, InvalidAuthenticationCode, LimitExceeded, NoSuchEntity } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
-import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+import { dropTags, listTagsPage, putTags, removeTags } from './tags.js';
 import { base32Decode, base32Encode, codeMatches, timeStep } from './totp.js';
 import { requireUser, toUser } from './users.js';
 
@@ -178,12 +179,19 @@ export const UntagMFADevice: Handler<Input<UntagMFADeviceRequest>, void> = async
 };
 
 export const ListMFADeviceTags: Handler<Input<ListMFADeviceTagsRequest>, ListMFADeviceTagsResponse> = async (input, context) => {
-  const { db } = context.store;
-  const device = await requireDevice(db, context, input.SerialNumber);
-  // Sorted here, not by the database, so that the order agrees with the `>` below on any collation.
-  const tags = (await tagsOf(db, TAG_TYPE, device.serial)).sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
-  // Tag keys are unique per device, so the last key returned marks the page like a name does.
-  const { limit, after } = pageRequest(input);
-  const page = pageOf(after === undefined ? tags : tags.filter((tag) => tag.Key > after), limit, (tag) => tag.Key);
-  return { Tags: page.items, ...pageResponse(page.next) };
+  const device = await requireDevice(context.store.db, context, input.SerialNumber);
+  return listTagsPage(context.store.db, TAG_TYPE, device.serial, input);
 };
+
+/**
+ * Checks a one-time code from a user's enabled MFA device, as GetSessionToken and AssumeRole do
+ * (one time step of drift either way). AWS answers a wrong code with AccessDenied.
+ */
+export async function verifyMfaCode(db: Db, context: OperationContext, userId: string, serial: string, code: string): Promise<void> {
+  const device = await db.selectFrom('mfa_devices').select('seed_sealed').where('serial', '=', serial).where('user_id', '=', userId).executeTakeFirst();
+  const current = timeStep(context.clock.now());
+  const seed = device ? base32Decode(context.sealer.open(device.seed_sealed)) : undefined;
+  if (!seed || ![current - 1, current, current + 1].some((step) => codeMatches(seed, step, code))) {
+    throw new AccessDenied('MultiFactorAuthentication failed with invalid MFA one time pass code.');
+  }
+}

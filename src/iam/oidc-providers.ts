@@ -25,8 +25,7 @@ import type { OidcProvidersTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity } from './errors.js';
-import { tagPage } from './roles.js';
-import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** Quotas of OIDC providers (IAM UG, "IAM and AWS STS quotas"; IAM API, "CreateOpenIDConnectProvider"). */
 export const MAX_OIDC_PROVIDERS = 100;
@@ -180,5 +179,5 @@ export const UntagOpenIDConnectProvider: Handler<Input<UntagOpenIDConnectProvide
 
 export const ListOpenIDConnectProviderTags: Handler<Input<ListOpenIDConnectProviderTagsRequest>, ListOpenIDConnectProviderTagsResponse> = async (input, context) => {
   const row = await requireOidcProvider(context.store.db, context, input.OpenIDConnectProviderArn);
-  return tagPage(context.store.db, RESOURCE_TYPE, row.arn, input);
+  return listTagsPage(context.store.db, RESOURCE_TYPE, row.arn, input);
 };

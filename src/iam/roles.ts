@@ -18,7 +18,7 @@ import type {
   UpdateRoleRequest,
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
-import { findByName, listPage, pageOf, type Row } from '../store/repos/named-entities.js';
+import { findByName, listPage, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
@@ -26,7 +26,7 @@ import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
-import { dropTags, putTags, removeTags, tagsOf, type Tag } from './tags.js';
+import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** Roles per account (IAM UG, "IAM and AWS STS quotas": adjustable, 1000 by default). */
 export const MAX_ROLES = 1000;
@@ -98,18 +98,6 @@ async function describeRole(db: Db, context: OperationContext, row: Row<'roles'>
       ...(row.last_used_region !== null && { Region: row.last_used_region }),
     },
   });
-}
-
-/**
- * One page of an entity's tags for the List*Tags operations, the marker holding the last key
- * returned. (ListUserTags pages by offset; this belongs beside `tagsOf` in tags.ts.)
- */
-export async function tagPage(db: Db, resourceType: string, resourceId: string, input: { Marker?: string; MaxItems?: number }): Promise<{ Tags: Tag[]; IsTruncated: boolean; Marker?: string }> {
-  const { limit, after } = pageRequest(input);
-  // Ordered here rather than by the database, whose collation may differ from `>` below.
-  const tags = (await tagsOf(db, resourceType, resourceId)).sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
-  const page = pageOf(after === undefined ? tags : tags.filter((tag) => tag.Key > after), limit, (tag) => tag.Key);
-  return { Tags: page.items, ...pageResponse(page.next) };
 }
 
 export const CreateRole: Handler<Input<CreateRoleRequest>, CreateRoleResponse> = async (input, context) => {
@@ -224,5 +212,5 @@ export const UntagRole: Handler<Input<UntagRoleRequest>, void> = async (input, c
 
 export const ListRoleTags: Handler<Input<ListRoleTagsRequest>, ListRoleTagsResponse> = async (input, context) => {
   const row = await requireRole(context.store.db, context, input.RoleName);
-  return tagPage(context.store.db, 'role', row.id, input);
+  return listTagsPage(context.store.db, 'role', row.id, input);
 };

@@ -23,7 +23,7 @@ import { attachedPolicies, requirePrincipal } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Caller, Handler, Input, OperationContext } from './context.js';
 import { InvalidInput, NoSuchEntity } from './errors.js';
-import { pageItems } from './managed-policies.js';
+import { pageItems } from './paging.js';
 import { checkDocument, decodeDocument } from './policy-documents.js';
 
 type SourceType = NonNullable<Statement['SourcePolicyType']>;
@@ -118,6 +118,7 @@ async function principalSimulation(input: SimulateInput, sourceArn: string, cont
     userId: kind === 'role' ? `${row.id}:simulation` : row.id,
     userName: kind === 'user' ? row.name : undefined,
     entityId: row.id,
+    principalArn: arn,
     accessKeyId: '',
   };
   const tags = kind === 'group' ? [] : await db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', kind).where('resource_id', '=', row.id).execute();

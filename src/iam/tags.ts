@@ -6,6 +6,7 @@ import type { Tag as SdkTag } from '@aws-sdk/client-iam';
 import type { Db } from '../store/store.js';
 import type { Input } from './context.js';
 import { InvalidInput, LimitExceeded } from './errors.js';
+import { byKey, pageSorted, type PageInput, type PageOutput } from './paging.js';
 
 export const MAX_TAGS = 50;
 
@@ -22,6 +23,17 @@ export async function tagsOf(db: Db, resourceType: string, resourceId: string): 
     .orderBy('key')
     .execute();
   return rows.map((row) => ({ Key: row.key, Value: row.value }));
+}
+
+/**
+ * One page of an entity's tags, for every List*Tags operation: tag keys are unique per entity, so
+ * the marker holds the last key returned, as a name does in other listings.
+ */
+export async function listTagsPage(db: Db, resourceType: string, resourceId: string, input: PageInput): Promise<{ Tags: Tag[] } & PageOutput> {
+  // Sorted here rather than by the database, whose collation may differ from the `>` of pageSorted.
+  const tags = (await tagsOf(db, resourceType, resourceId)).sort(byKey((tag) => tag.Key));
+  const page = pageSorted(tags, input, (tag) => tag.Key);
+  return { Tags: page.items, ...page.response };
 }
 
 /** Adds or replaces tags on an entity, keeping the quota; call inside the entity's transaction. */

@@ -21,7 +21,7 @@ import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
-import { dropTags, putTags, removeTags, tagsOf } from './tags.js';
+import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** A user row, or NoSuchEntity in AWS's words. */
 export async function requireUser(db: Db, context: OperationContext, userName: string): Promise<Row<'users'>> {
@@ -140,10 +140,5 @@ export const UntagUser: Handler<Input<UntagUserRequest>, void> = async (input, c
 
 export const ListUserTags: Handler<Input<ListUserTagsRequest>, ListUserTagsResponse> = async (input, context) => {
   const row = await requireUser(context.store.db, context, input.UserName);
-  const tags = await tagsOf(context.store.db, 'user', row.id);
-  const start = input.Marker ? Number(Buffer.from(input.Marker, 'base64url').toString()) || 0 : 0;
-  const limit = input.MaxItems ?? 100;
-  const items = tags.slice(start, start + limit);
-  const more = start + limit < tags.length;
-  return { Tags: items, IsTruncated: more, ...(more && { Marker: Buffer.from(String(start + limit)).toString('base64url') }) };
+  return listTagsPage(context.store.db, 'user', row.id, input);
 };

@@ -79,7 +79,7 @@ export function compile(set: PolicySet): CompiledPolicySet {
   for (const [type, policies] of groups) {
     for (const named of policies) {
       has[type] = true;
-      const policy = readPolicy(named, POLICY_KIND[type]);
+      const policy = readPolicy(named, named.kind ?? POLICY_KIND[type]);
       for (const statement of policy.statements) statements.push(compileStatement(statement, policy, type, named.name));
     }
   }

@@ -1,5 +1,5 @@
 /** The engine's inputs and outputs: policy sets, requests and decisions. */
-import type { Effect, Policy } from './ast.js';
+import type { Effect, Policy, PolicyKind } from './ast.js';
 
 /** The policy types of AWS's evaluation logic, as a decision names them. */
 export const POLICY_TYPES = ['identity', 'resource', 'boundary', 'session'] as const;
@@ -9,6 +9,8 @@ export type PolicyType = (typeof POLICY_TYPES)[number];
 export interface NamedPolicy {
   readonly name: string;
   readonly document: string | Policy;
+  /** The kind to validate it as, when not its place's usual one (a role's trust policy is a `trust` resource policy). */
+  readonly kind?: PolicyKind;
 }
 
 /**

@@ -5,10 +5,11 @@
  *   resolve the operation → decode and validate its input → authorize `service:Operation` on its
  *   resource → run the handler → serialize the result, or the error, as AWS's XML.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
 import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
-import type { Caller, OperationContext, ServiceConfig } from '../iam/context.js';
+import { ANONYMOUS, type Caller, type OperationContext, type ServiceConfig } from '../iam/context.js';
 import { createKeyUsageRecorder } from '../iam/key-usage.js';
 import {
   decodeInput,
@@ -31,7 +32,8 @@ import { isoTime } from '../shared/clock.js';
 import { newRequestId } from '../shared/ids.js';
 import type { Sealer } from '../shared/seal.js';
 import { ServiceError } from '../shared/service-error.js';
-import { MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
+import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
+import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
 import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
 
@@ -87,16 +89,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (isSigned(request, query)) {
         const verified = await verifyRequest(signed, lookupKey, { clock, services: SIGNED_SERVICES });
         caller = verified.key;
+        checkSession(caller, verified.securityToken, clock.now());
         service = SERVICES[verified.service as ServiceName];
         region = verified.region;
         // Not awaited: when a key was last used is bookkeeping, and must not slow or fail the call.
         void keyUsage.record(caller.accessKeyId, verified.service, region);
       } else {
-        // Only operations AWS serves unsigned (AssumeRoleWithWebIdentity…) may come without a signature.
+        // Only operations AWS serves unsigned (AssumeRoleWithWebIdentity…) may come without a
+        // signature: the token or assertion they carry is their proof.
         const unsigned = serviceByApiVersion(params.get('Version') ?? '');
         const operation = unsigned?.operations.get(params.get('Action') ?? '');
         if (!unsigned || operation?.authtype !== 'none') throw new MissingAuthenticationToken('Request is missing Authentication Token');
-        throw notImplemented(operation.name);
+        caller = ANONYMOUS;
+        service = unsigned;
       }
       namespace = service.metadata.xmlNamespace;
 
@@ -107,27 +112,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (!handler) throw notImplemented(operation.name);
 
       const action = `${serviceName}:${operation.name}`;
+      const now = clock.now();
+      const requestContext = {
+        'aws:SourceIp': request.ip,
+        'aws:CurrentTime': isoTime(now),
+        'aws:EpochTime': String(Math.floor(now / 1000)),
+        'aws:SecureTransport': request.protocol === 'https' ? 'true' : 'false',
+        'aws:RequestedRegion': region,
+      };
       if (!UNGOVERNED.has(action)) {
         const kind = kinds[serviceName].get(operation.name) ?? 'any';
-        const now = clock.now();
         await authorizer.authorize({
           caller,
           action,
           resource: await resourceArn(store.db, config.partition, caller, kind, input),
-          context: {
-            'aws:SourceIp': request.ip,
-            'aws:CurrentTime': isoTime(now),
-            'aws:EpochTime': String(Math.floor(now / 1000)),
-            'aws:SecureTransport': request.protocol === 'https' ? 'true' : 'false',
-            'aws:RequestedRegion': region,
-            ...inputContext(input),
-          },
+          context: { ...requestContext, ...inputContext(input) },
         });
       }
 
-      const context: OperationContext = { caller, store, clock, config, sealer, requestId };
+      const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext };
       const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
-      if (!isReadOnly(operation.name)) store.changes.changed(caller.accountId);
+      if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
       return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId), requestId };
     } catch (error) {
       const failure = error instanceof ServiceError ? error : internalFailure(error);
@@ -176,6 +181,27 @@ function requestParams(method: string, query: string, body: Buffer): Map<string,
 
 function isSigned(request: FastifyRequest, query: string): boolean {
   return request.headers.authorization !== undefined || /(^|&)X-Amz-(Signature|Credential)=/i.test(query);
+}
+
+/**
+ * Temporary credentials: the session must not have expired, and a session token, when sent, must
+ * be this session's. (A temporary key also works with its secret alone, as `deployport configure`
+ * stores it: the key id finds the session.) A session token sent with a long-term key is refused.
+ */
+function checkSession(caller: Caller, securityToken: string | undefined, now: number): void {
+  const session = caller.session;
+  if (!session) {
+    if (securityToken !== undefined) throw new InvalidClientTokenId('The security token included in the request is invalid.');
+    return;
+  }
+  if (securityToken !== undefined && !sameToken(securityToken, session.tokenHash)) throw new InvalidClientTokenId('The security token included in the request is invalid.');
+  if (now >= session.expiresAt) throw new ExpiredToken('The security token included in the request is expired');
+}
+
+function sameToken(token: string, hash: string): boolean {
+  const actual = createHash('sha256').update(token).digest();
+  const expected = Buffer.from(hash, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** An unexpected failure: the client learns nothing but that it happened (and whether to retry). */

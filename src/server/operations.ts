@@ -18,7 +18,10 @@ import * as groups from '../iam/groups.js';
 import * as accessKeys from '../iam/access-keys.js';
 import * as loginProfiles from '../iam/login-profiles.js';
 import * as mfa from '../iam/mfa.js';
+import * as accessKeyInfo from '../sts/access-key-info.js';
+import * as assumeRole from '../sts/assume-role.js';
 import * as callerIdentity from '../sts/caller-identity.js';
+import * as sessionToken from '../sts/session-token.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
 
 // Each handler takes its own input type; the table holds them all behind one signature.
@@ -37,11 +40,22 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
   iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
-  sts: collect('sts', [callerIdentity]),
+  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo]),
 };
 
-/** Operations every authenticated caller may call, which no policy governs (STS API, "GetCallerIdentity"). */
-export const UNGOVERNED: ReadonlySet<string> = new Set(['sts:GetCallerIdentity']);
+/**
+ * Operations the generic authorization step leaves alone: those no policy governs (STS API,
+ * "GetCallerIdentity", "GetSessionToken"), and the AssumeRole family, whose handlers authorize
+ * with the role's trust policy (and, for AssumeRole, the caller's own policies).
+ */
+export const UNGOVERNED: ReadonlySet<string> = new Set([
+  'sts:GetCallerIdentity',
+  'sts:GetSessionToken',
+  'sts:AssumeRole',
+  // Unsigned: the web identity token or SAML assertion is the proof, and the trust policy decides.
+  'sts:AssumeRoleWithWebIdentity',
+  'sts:AssumeRoleWithSAML',
+]);
 
 /** Whether an operation only reads: after anything else, cached permissions are recomputed. */
 export function isReadOnly(operation: string): boolean {

@@ -149,7 +149,31 @@ const initial: Migration = {
   },
 };
 
+const sessions: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('sessions')
+      .addColumn('access_key_id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('principal_id', 'text', (c) => c.notNull())
+      .addColumn('session_name', 'text', (c) => c.notNull())
+      .addColumn('secret_sealed', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .addColumn('issued_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('policies', 'text', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('transitive_tag_keys', 'text', (c) => c.notNull())
+      .addColumn('source_identity', 'text')
+      .addColumn('chained', 'integer', (c) => c.notNull())
+      .addColumn('mfa', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions }),
 };

@@ -138,6 +138,34 @@ export interface InstanceProfileRolesTable {
   role_id: string;
 }
 
+/** A temporary credential: a role session, a GetSessionToken session or a federated user's. */
+export interface SessionsTable {
+  /** The temporary access key id, ASIA…. */
+  access_key_id: string;
+  account_id: string;
+  kind: 'assumed-role' | 'session-token' | 'federated-user';
+  /** The role for an assumed-role session, the user for the others. */
+  principal_id: string;
+  /** The role session name, or the federated user's name. */
+  session_name: string;
+  secret_sealed: string;
+  /** SHA-256 of the session token, hex: the token itself is never stored. */
+  token_hash: string;
+  issued_at: string;
+  expires_at: string;
+  /** JSON: the session policies, as [{ name, document }]. */
+  policies: string;
+  /** JSON: the session tags, as { key: value }. */
+  tags: string;
+  /** JSON: the keys of the tags that pass on to chained sessions. */
+  transitive_tag_keys: string;
+  source_identity: string | null;
+  /** 1 when the session was obtained with credentials of another role session. */
+  chained: number;
+  /** 1 when the caller proved MFA to obtain it. */
+  mfa: number;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -156,4 +184,5 @@ export interface Database {
   oidc_providers: OidcProvidersTable;
   instance_profiles: InstanceProfilesTable;
   instance_profile_roles: InstanceProfileRolesTable;
+  sessions: SessionsTable;
 }
