@@ -7,7 +7,9 @@
 import { compile, evaluate, type CompiledPolicySet, type ContextValue, type Decision, type NamedPolicy, type PolicySet } from '../policy/index.js';
 import type { Caller } from '../iam/context.js';
 import { isoTime, type Clock } from '../shared/clock.js';
+import type { Sealer } from '../shared/seal.js';
 import type { Store } from '../store/store.js';
+import { encodeAuthorizationMessage } from './authorization-message.js';
 import { AccessDenied } from './errors.js';
 import { rolePolicySet, userPolicySet } from './policies.js';
 
@@ -47,6 +49,7 @@ export class Authorizer {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly sealer: Sealer,
   ) {}
 
   /** The decision for a request; the root of an account may do anything in it. */
@@ -64,7 +67,14 @@ export class Authorizer {
   async authorize(request: AuthorizationRequest): Promise<void> {
     const decision = await this.decide(request);
     if (decision.decision === 'Allow') return;
-    throw new AccessDenied(denialMessage(request, decision), decision);
+    throw this.denial(request, decision);
+  }
+
+  /** AccessDenied for a decision, in AWS's words, with the encoded explanation of it appended. */
+  denial(request: AuthorizationRequest, decision: Decision): Error {
+    const { caller } = request;
+    const encoded = encodeAuthorizationMessage(this.sealer, { principalId: caller.userId, principalArn: caller.arn, action: request.action, resource: request.resource, context: request.context }, decision);
+    return new AccessDenied(`${denialMessage(request, decision)}. Encoded authorization failure message: ${encoded}`, decision);
   }
 
   private async entry(caller: Caller): Promise<Entry> {

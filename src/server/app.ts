@@ -54,7 +54,7 @@ const SIGNED_SERVICES = ['iam', 'sts'] as const;
 /** Builds the Fastify app (not yet listening). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, clock, sealer, config, lookupKey } = options;
-  const authorizer = options.authorizer ?? new Authorizer(store, clock);
+  const authorizer = options.authorizer ?? new Authorizer(store, clock, sealer);
   const keyUsage = createKeyUsageRecorder(store, clock);
   const kinds: Record<ServiceName, Map<string, ResourceKind>> = {
     iam: await resourceKinds('iam', [...SERVICES.iam.operations.keys()]),

@@ -20,6 +20,7 @@ import * as loginProfiles from '../iam/login-profiles.js';
 import * as mfa from '../iam/mfa.js';
 import * as accessKeyInfo from '../sts/access-key-info.js';
 import * as assumeRole from '../sts/assume-role.js';
+import * as authorizationMessage from '../sts/authorization-message.js';
 import * as callerIdentity from '../sts/caller-identity.js';
 import * as sessionToken from '../sts/session-token.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
@@ -40,7 +41,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
   iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
-  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo]),
+  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo, authorizationMessage]),
 };
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { AssumeRoleRequest, AssumeRoleResponse } from '@aws-sdk/client-sts';
 import { AccessDenied } from '../authz/errors.js';
-import { denialMessage, type AuthorizationRequest } from '../authz/authorizer.js';
+import type { AuthorizationRequest } from '../authz/authorizer.js';
 import type { ContextValue, Decision } from '../policy/index.js';
 import { arn, iamArn } from '../shared/arn.js';
 import type { Caller, Handler, Input, OperationContext } from '../iam/context.js';
@@ -62,7 +62,7 @@ export async function authorizeOnRole(context: OperationContext, role: TargetRol
   const decision = await context.authorizer.decide(request);
   if (decision.decision === 'Allow' && trustAllows(decision)) return;
   const reason: Decision = decision.decision === 'Allow' ? { decision: 'ImplicitDeny', matched: decision.matched, missing: ['resource'] } : decision;
-  throw new AccessDenied(denialMessage(request, reason), reason);
+  throw context.authorizer.denial(request, reason);
 }
 
 /** Session tags as the request passes them, joined with the transitive tags of a calling session. */

@@ -1,6 +1,6 @@
 /** STS: roles and temporary credentials through the real SDK, on SQLite and PostgreSQL. */
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand, CreateUserCommand as CreateIamUser } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, DecodeAuthorizationMessageCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { BACKENDS, failure, startTestServer, type Credentials, type TestServer } from '../helpers/server.js';
@@ -182,6 +182,18 @@ describe.each(BACKENDS)('STS on %s', (backend) => {
     expect(await failure(t.iamAs(asSession(bare.Credentials)).send(new ListUsersCommand({})))).toMatchObject({ name: 'AccessDenied' });
     const scoped = await t.stsAs(dev).send(new GetFederationTokenCommand({ Name: 'guest', Policy: doc({ Effect: 'Allow', Action: 'iam:List*', Resource: '*' }) }));
     expect((await t.iamAs(asSession(scoped.Credentials)).send(new ListUsersCommand({}))).Users).toBeDefined();
+  });
+
+  it('carries an encoded explanation in AccessDenied that DecodeAuthorizationMessage reads back', async () => {
+    const denied = await failure(t.iamAs(plain).send(new CreateUserCommand({ UserName: 'never' })));
+    const encoded = /Encoded authorization failure message: (\S+)$/.exec(denied.message)?.[1];
+    expect(encoded).toBeDefined();
+    const decoded = await t.sts.send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded }));
+    const message = JSON.parse(decoded.DecodedMessage ?? '{}') as { allowed: boolean; explicitDeny: boolean; context: { action: string; resource: string; principal: { arn: string } } };
+    expect(message).toMatchObject({ allowed: false, explicitDeny: false, context: { action: 'iam:CreateUser', resource: `arn:aws:iam::${t.accountId}:user/never`, principal: { arn: `arn:aws:iam::${t.accountId}:user/plain` } } });
+    // Reading it is a permission of its own, and only our own messages decode.
+    expect(await failure(t.stsAs(plain).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded })))).toMatchObject({ name: 'AccessDenied' });
+    expect(await failure(t.sts.send(new DecodeAuthorizationMessageCommand({ EncodedMessage: 'v1.bm90LW91cnM' })))).toMatchObject({ name: 'InvalidAuthorizationMessageException', status: 400 });
   });
 
   it('GetAccessKeyInfo names the account of a key', async () => {
