@@ -20,26 +20,19 @@ import type {
   ListEntitiesForPolicyResponse,
 } from '@aws-sdk/client-iam';
 import { sql } from 'kysely';
-import { findByName, pageOf, type Row } from '../store/repos/named-entities.js';
+import { pageOf } from '../store/repos/named-entities.js';
 import type { PrincipalKind } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { requirePolicy } from './managed-policies.js';
+import { NAMED_ENTITIES, requireEntity } from './named-entities.js';
 import { byKey, pageRequest, pageResponse, pageSorted } from './paging.js';
 
 /** Managed policies per principal (IAM UG, "IAM and AWS STS quotas": 10 by default for users and roles, 10 fixed for groups). */
 export const ATTACHED_POLICIES_QUOTA: Readonly<Record<PrincipalKind, number>> = { user: 10, group: 10, role: 10 };
 
-const TABLES = { user: 'users', group: 'groups', role: 'roles' } as const;
 const QUOTA_NAMES = { user: 'PoliciesPerUser', group: 'PoliciesPerGroup', role: 'PoliciesPerRole' } as const;
-
-/** A user, group or role of the caller's account by name, or NoSuchEntity in AWS's words. */
-export async function requirePrincipal<K extends PrincipalKind>(db: Db, context: OperationContext, kind: K, name: string): Promise<Row<(typeof TABLES)[K]>> {
-  const row = await findByName(db, TABLES[kind], context.caller.accountId, name);
-  if (!row) throw new NoSuchEntity(`The ${kind} with name ${name} cannot be found.`);
-  return row as Row<(typeof TABLES)[K]>;
-}
 
 /** The managed policies attached to a principal, as AttachedPolicy entries in name order. */
 export async function attachedPolicies(db: Db, kind: PrincipalKind, principalId: string): Promise<AttachedPolicy[]> {
@@ -58,7 +51,7 @@ export async function attachedPolicies(db: Db, kind: PrincipalKind, principalId:
 async function attach(context: OperationContext, kind: PrincipalKind, name: string, policyArn: string): Promise<void> {
   await context.store
     .transaction(async (tx) => {
-      const principal = await requirePrincipal(tx, context, kind, name);
+      const principal = await requireEntity(tx, context, kind, name);
       const policy = await requirePolicy(tx, context, policyArn);
       const current = await tx.selectFrom('attachments').select('policy_id').where('principal_type', '=', kind).where('principal_id', '=', principal.id).execute();
       // Attaching twice changes nothing, as in AWS; the quota is counted in the same transaction.
@@ -75,7 +68,7 @@ async function attach(context: OperationContext, kind: PrincipalKind, name: stri
 
 async function detach(context: OperationContext, kind: PrincipalKind, name: string, policyArn: string): Promise<void> {
   await context.store.transaction(async (tx) => {
-    const principal = await requirePrincipal(tx, context, kind, name);
+    const principal = await requireEntity(tx, context, kind, name);
     const policy = await requirePolicy(tx, context, policyArn);
     const result = await tx
       .deleteFrom('attachments')
@@ -94,7 +87,7 @@ async function listAttached(
   input: { PathPrefix?: string; Marker?: string; MaxItems?: number },
 ): Promise<{ AttachedPolicies: AttachedPolicy[]; IsTruncated: boolean; Marker?: string }> {
   const db = context.store.db;
-  const principal = await requirePrincipal(db, context, kind, name);
+  const principal = await requireEntity(db, context, kind, name);
   const { limit, after } = pageRequest(input);
   let query = db
     .selectFrom('attachments')
@@ -145,7 +138,7 @@ export const ListEntitiesForPolicy: Handler<Input<ListEntitiesForPolicyRequest>,
   const prefix = input.PathPrefix && input.PathPrefix !== '/' ? input.PathPrefix : undefined;
   const using: Using[] = [];
   for (const kind of kinds) {
-    const table = TABLES[kind];
+    const table = NAMED_ENTITIES[kind].table;
     // Boundaries are on users and roles only (IAM API, "ListEntitiesForPolicy", PolicyUsageFilter).
     const byAttachment = input.PolicyUsageFilter !== 'PermissionsBoundary';
     const byBoundary = input.PolicyUsageFilter !== 'PermissionsPolicy' && kind !== 'group';

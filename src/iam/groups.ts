@@ -15,11 +15,12 @@ import type {
   UpdateGroupRequest,
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
-import { findByName, listPage, pageOf, type Row } from '../store/repos/named-entities.js';
+import { listPage, pageOf, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireUser, toUser } from './users.js';
 
@@ -27,10 +28,8 @@ import { requireUser, toUser } from './users.js';
 export const GROUPS_PER_USER = 10;
 
 /** A group row, or NoSuchEntity in AWS's words. */
-export async function requireGroup(db: Db, context: OperationContext, groupName: string): Promise<Row<'groups'>> {
-  const row = await findByName(db, 'groups', context.caller.accountId, groupName);
-  if (!row) throw new NoSuchEntity(`The group with name ${groupName} cannot be found.`);
-  return row;
+export function requireGroup(db: Db, context: OperationContext, groupName: string): Promise<Row<'groups'>> {
+  return requireEntity(db, context, 'group', groupName);
 }
 
 /** A group as the API shows it. */

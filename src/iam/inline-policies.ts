@@ -28,9 +28,9 @@ import { parse } from '../policy/index.js';
 import { pageOf } from '../store/repos/named-entities.js';
 import type { PrincipalKind } from '../store/schema.js';
 import type { Db } from '../store/store.js';
-import { requirePrincipal } from './attachments.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
+import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
 
@@ -51,7 +51,7 @@ async function put(context: OperationContext, kind: PrincipalKind, principalName
   const quota = INLINE_POLICY_QUOTA[kind];
   const size = checkDocument(document, 'identity', Infinity).size;
   await context.store.transaction(async (tx) => {
-    const principal = await requirePrincipal(tx, context, kind, principalName);
+    const principal = await requireEntity(tx, context, kind, principalName);
     const others = await tx
       .selectFrom('inline_policies')
       .select('document')
@@ -70,7 +70,7 @@ async function put(context: OperationContext, kind: PrincipalKind, principalName
 
 async function get(context: OperationContext, kind: PrincipalKind, principalName: string, policyName: string): Promise<{ principal: string; document: string }> {
   const db = context.store.db;
-  const principal = await requirePrincipal(db, context, kind, principalName);
+  const principal = await requireEntity(db, context, kind, principalName);
   const row = await db
     .selectFrom('inline_policies')
     .select('document')
@@ -84,7 +84,7 @@ async function get(context: OperationContext, kind: PrincipalKind, principalName
 
 async function list(context: OperationContext, kind: PrincipalKind, principalName: string, input: { Marker?: string; MaxItems?: number }): Promise<{ PolicyNames: string[]; IsTruncated: boolean; Marker?: string }> {
   const db = context.store.db;
-  const principal = await requirePrincipal(db, context, kind, principalName);
+  const principal = await requireEntity(db, context, kind, principalName);
   const { limit, after } = pageRequest(input);
   let query = db.selectFrom('inline_policies').select('name').where('principal_type', '=', kind).where('principal_id', '=', principal.id);
   if (after !== undefined) query = query.where('name', '>', after);
@@ -94,7 +94,7 @@ async function list(context: OperationContext, kind: PrincipalKind, principalNam
 
 async function remove(context: OperationContext, kind: PrincipalKind, principalName: string, policyName: string): Promise<void> {
   await context.store.transaction(async (tx) => {
-    const principal = await requirePrincipal(tx, context, kind, principalName);
+    const principal = await requireEntity(tx, context, kind, principalName);
     const result = await tx
       .deleteFrom('inline_policies')
       .where('principal_type', '=', kind)

@@ -22,11 +22,12 @@ import type {
   UntagInstanceProfileRequest,
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
-import { findByName, listPage, pageOf, type Row } from '../store/repos/named-entities.js';
+import { listPage, pageOf, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireRole, toRole } from './roles.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
@@ -39,10 +40,8 @@ export const MAX_ROLES_PER_PROFILE = 1;
 const RESOURCE_TYPE = 'instance-profile';
 
 /** An instance profile row, or NoSuchEntity in AWS's words. */
-export async function requireInstanceProfile(db: Db, context: OperationContext, name: string): Promise<Row<'instance_profiles'>> {
-  const row = await findByName(db, 'instance_profiles', context.caller.accountId, name);
-  if (!row) throw new NoSuchEntity(`Instance Profile ${name} cannot be found.`);
-  return row;
+export function requireInstanceProfile(db: Db, context: OperationContext, name: string): Promise<Row<'instance_profiles'>> {
+  return requireEntity(db, context, 'instance-profile', name);
 }
 
 /** The roles of each of the given instance profiles, read in one query. */

@@ -18,12 +18,13 @@ import type {
   UpdateRoleRequest,
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
-import { findByName, listPage, type Row } from '../store/repos/named-entities.js';
+import { listPage, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
@@ -34,10 +35,8 @@ export const MAX_ROLES = 1000;
 export const DEFAULT_MAX_SESSION_DURATION = 3600;
 
 /** A role row, or NoSuchEntity in AWS's words. */
-export async function requireRole(db: Db, context: OperationContext, roleName: string): Promise<Row<'roles'>> {
-  const row = await findByName(db, 'roles', context.caller.accountId, roleName);
-  if (!row) throw new NoSuchEntity(`The role with name ${roleName} cannot be found.`);
-  return row;
+export function requireRole(db: Db, context: OperationContext, roleName: string): Promise<Row<'roles'>> {
+  return requireEntity(db, context, 'role', roleName);
 }
 
 /**

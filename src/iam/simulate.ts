@@ -19,10 +19,11 @@ import { isoTime } from '../shared/clock.js';
 import { ServiceError } from '../shared/service-error.js';
 import type { Db } from '../store/store.js';
 import { entityArn } from './arns.js';
-import { attachedPolicies, requirePrincipal } from './attachments.js';
+import { attachedPolicies } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Caller, Handler, Input, OperationContext } from './context.js';
 import { InvalidInput, NoSuchEntity } from './errors.js';
+import { NAMED_ENTITIES, requireEntity } from './named-entities.js';
 import { pageItems } from './paging.js';
 import { checkDocument, decodeDocument } from './policy-documents.js';
 
@@ -100,9 +101,9 @@ async function principalSimulation(input: SimulateInput, sourceArn: string, cont
   const match = /^arn:[^:]+:iam::(\d{12}):(user|group|role)(\/(?:.*\/)?)([^/]+)$/.exec(sourceArn);
   if (!match || match[1] !== context.caller.accountId) throw new InvalidInput(`Invalid Entity Arn: ${sourceArn} does not clearly define entity type and name.`);
   const kind = match[2] as 'user' | 'group' | 'role';
-  const row = await requirePrincipal(db, context, kind, match[4] ?? '');
+  const row = await requireEntity(db, context, kind, match[4] ?? '');
   const arn = entityArn(context, kind, row.path, row.name);
-  if (arn !== sourceArn) throw new NoSuchEntity(`The ${kind} with name ${row.name} cannot be found.`);
+  if (arn !== sourceArn) throw new NoSuchEntity(NAMED_ENTITIES[kind].missing(row.name));
   const set = kind === 'user' ? await userPolicySet(db, row.id) : kind === 'role' ? await rolePolicySet(db, row.id) : { identity: await groupPolicies(db, row.id, row.name) };
   const sources = new Map<string, Source>();
   for (const policy of [...set.identity, ...listOf(set.boundary)]) sources.set(policy.name, storedSource(policy));

@@ -15,19 +15,18 @@ import type {
   User,
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
-import { findByName, listPage, type Row } from '../store/repos/named-entities.js';
+import { listPage, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError } from './errors.js';
+import { DeleteConflict, EntityAlreadyExists, ValidationError } from './errors.js';
+import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
 /** A user row, or NoSuchEntity in AWS's words. */
-export async function requireUser(db: Db, context: OperationContext, userName: string): Promise<Row<'users'>> {
-  const row = await findByName(db, 'users', context.caller.accountId, userName);
-  if (!row) throw new NoSuchEntity(`The user with name ${userName} cannot be found.`);
-  return row;
+export function requireUser(db: Db, context: OperationContext, userName: string): Promise<Row<'users'>> {
+  return requireEntity(db, context, 'user', userName);
 }
 
 /** A user as the API shows it. */
