@@ -62,6 +62,16 @@ export async function userPolicySet(db: Db, userId: string): Promise<PolicySet> 
   return bound ? { identity, boundary: bound } : { identity };
 }
 
+/**
+ * The policies of an IAM group, named as they are among a member's (`group/NAME/POLICY`, or the
+ * managed policy's ARN). A group is no principal, so only the simulator asks for this.
+ */
+export async function groupPolicySet(db: Db, groupId: string): Promise<PolicySet> {
+  const group = await db.selectFrom('groups').select('name').where('id', '=', groupId).executeTakeFirst();
+  if (!group) return { identity: [] };
+  return { identity: await policiesOf(db, 'group', groupId, `group/${group.name}`) };
+}
+
 /** Every policy of an IAM role (its sessions add session policies of their own). */
 export async function rolePolicySet(db: Db, roleId: string): Promise<PolicySet> {
   const role = await db.selectFrom('roles').select(['name', 'boundary_arn']).where('id', '=', roleId).executeTakeFirst();

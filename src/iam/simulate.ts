@@ -12,14 +12,12 @@ import type {
   Statement,
 } from '@aws-sdk/client-iam';
 import { principalContext } from '../authz/authorizer.js';
-import { rolePolicySet, userPolicySet } from '../authz/policies.js';
+import { groupPolicySet, rolePolicySet, userPolicySet } from '../authz/policies.js';
 import { compile, evaluate, parse, type CompiledPolicySet, type ContextValue, type NamedPolicy, type PolicyKind, type PolicySet, type StatementRef } from '../policy/index.js';
 import { parseJson, type JsonNode } from '../policy/json.js';
 import { isoTime } from '../shared/clock.js';
 import { ServiceError } from '../shared/service-error.js';
-import type { Db } from '../store/store.js';
 import { entityArn } from './arns.js';
-import { attachedPolicies } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Caller, Handler, Input, OperationContext } from './context.js';
 import { InvalidInput, NoSuchEntity } from './errors.js';
@@ -78,23 +76,6 @@ function listOf(policies: NamedPolicy | readonly NamedPolicy[] | undefined): rea
   return policies === undefined ? [] : Array.isArray(policies) ? policies : [policies as NamedPolicy];
 }
 
-/** The inline and attached policies of a group, named as the authorizer names a member's group policies. */
-async function groupPolicies(db: Db, groupId: string, groupName: string): Promise<NamedPolicy[]> {
-  const inline = await db.selectFrom('inline_policies').select(['name', 'document']).where('principal_type', '=', 'group').where('principal_id', '=', groupId).orderBy('name').execute();
-  const attached = await attachedPolicies(db, 'group', groupId);
-  const documents = await Promise.all(
-    attached.map((p) =>
-      db
-        .selectFrom('policies')
-        .innerJoin('policy_versions', (join) => join.onRef('policy_versions.policy_id', '=', 'policies.id').onRef('policy_versions.version_id', '=', 'policies.default_version_id'))
-        .select('policy_versions.document')
-        .where('policies.arn', '=', p.PolicyArn ?? '')
-        .executeTakeFirstOrThrow(),
-    ),
-  );
-  return [...inline.map((p) => ({ name: `group/${groupName}/${p.name}`, document: p.document })), ...attached.map((p, i) => ({ name: p.PolicyArn ?? '', document: documents[i]?.document ?? '' }))];
-}
-
 /** The user, group or role a PolicySourceArn names, with the policies that apply to it. */
 async function principalSimulation(input: SimulateInput, sourceArn: string, context: OperationContext): Promise<Simulation> {
   const db = context.store.db;
@@ -104,7 +85,7 @@ async function principalSimulation(input: SimulateInput, sourceArn: string, cont
   const row = await requireEntity(db, context, kind, match[4] ?? '');
   const arn = entityArn(context, kind, row.path, row.name);
   if (arn !== sourceArn) throw new NoSuchEntity(NAMED_ENTITIES[kind].missing(row.name));
-  const set = kind === 'user' ? await userPolicySet(db, row.id) : kind === 'role' ? await rolePolicySet(db, row.id) : { identity: await groupPolicies(db, row.id, row.name) };
+  const set = await (kind === 'user' ? userPolicySet : kind === 'role' ? rolePolicySet : groupPolicySet)(db, row.id);
   const sources = new Map<string, Source>();
   for (const policy of [...set.identity, ...listOf(set.boundary)]) sources.set(policy.name, storedSource(policy));
   const identity = [...set.identity, ...inputPolicies(input.PolicyInputList, 'PolicyInputList', 'identity', sources)];
