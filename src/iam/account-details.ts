@@ -14,12 +14,13 @@ import type {
 } from '@aws-sdk/client-iam';
 import { listPage, type NamedTable, type Row } from '../store/repos/named-entities.js';
 import type { Db } from '../store/store.js';
-import { entityArn } from './arns.js';
 import { attachedPolicies } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { InvalidInput } from './errors.js';
+import { toGroup } from './groups.js';
 import { inlinePolicies } from './inline-policies.js';
+import { toInstanceProfile } from './instance-profiles.js';
 import { policyUsage, principalsOf, toPolicy, toPolicyVersion, versionsOf } from './managed-policies.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { boundaryMember, toRole } from './roles.js';
@@ -83,15 +84,7 @@ async function userDetail(db: Db, context: OperationContext, row: Row<'users'>):
 
 async function groupDetail(db: Db, context: OperationContext, row: Row<'groups'>): Promise<GroupDetail> {
   const [policies, attached] = await Promise.all([inlinePolicies(db, 'group', row.id), attachedPolicies(db, 'group', row.id)]);
-  return {
-    Path: row.path,
-    GroupName: row.name,
-    GroupId: row.id,
-    Arn: entityArn(context, 'group', row.path, row.name),
-    CreateDate: new Date(row.created_at),
-    GroupPolicyList: policies,
-    AttachedManagedPolicies: attached,
-  };
+  return { ...toGroup(context, row), GroupPolicyList: policies, AttachedManagedPolicies: attached };
 }
 
 async function roleDetail(db: Db, context: OperationContext, row: Row<'roles'>): Promise<RoleDetail> {
@@ -110,14 +103,7 @@ async function roleDetail(db: Db, context: OperationContext, row: Row<'roles'>):
     CreateDate: role.CreateDate,
     AssumeRolePolicyDocument: role.AssumeRolePolicyDocument,
     // An instance profile holds at most one role: this one.
-    InstanceProfileList: profiles.map((p) => ({
-      Path: p.path,
-      InstanceProfileName: p.name,
-      InstanceProfileId: p.id,
-      Arn: entityArn(context, 'instance-profile', p.path, p.name),
-      CreateDate: new Date(p.created_at),
-      Roles: [role],
-    })),
+    InstanceProfileList: profiles.map((p) => toInstanceProfile(context, p, [role])),
     RolePolicyList: policies,
     AttachedManagedPolicies: attached,
     ...boundaryMember(row.boundary_arn),

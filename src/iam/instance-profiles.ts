@@ -60,7 +60,7 @@ async function rolesOf(db: Db, context: OperationContext, profileIds: readonly s
 }
 
 /** An instance profile as the API shows it, with its roles. */
-function toInstanceProfile(context: OperationContext, row: Row<'instance_profiles'>, roles: Role[], extra: Partial<InstanceProfile> = {}): InstanceProfile {
+export function toInstanceProfile(context: OperationContext, row: Row<'instance_profiles'>, roles: Role[], extra: Partial<InstanceProfile> = {}): InstanceProfile {
   return {
     Path: row.path,
     InstanceProfileName: row.name,
