@@ -59,6 +59,8 @@ export interface ServiceConfig {
   readonly partition: string;
   /** The region the server reports. */
   readonly region: string;
+  /** Service principals workloads may act as (besides AWS's `*.amazonaws.com`); see config.ts. */
+  readonly servicePrincipals?: readonly string[];
 }
 
 /** The context of one call. */

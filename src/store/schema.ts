@@ -166,6 +166,23 @@ export interface SessionsTable {
   mfa: number;
 }
 
+/** Server-wide settings, one value per key (`management_account`: the account whose principals administer the server). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** A token a workload trades for credentials of one role, as one service principal. */
+export interface WorkloadTokensTable {
+  id: string;
+  account_id: string;
+  role_id: string;
+  service_principal: string;
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  token_hash: string;
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -185,4 +202,6 @@ export interface Database {
   instance_profiles: InstanceProfilesTable;
   instance_profile_roles: InstanceProfileRolesTable;
   sessions: SessionsTable;
+  settings: SettingsTable;
+  workload_tokens: WorkloadTokensTable;
 }

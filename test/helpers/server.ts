@@ -6,8 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { Clock } from '../../src/shared/clock.js';
 import { loadConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -97,4 +100,47 @@ export async function failure(promise: Promise<unknown>): Promise<{ name: string
     return { name: e.Code ?? e.name ?? 'Error', message: e.message ?? '', status: e.$metadata?.httpStatusCode };
   }
   throw new Error('expected the call to fail, and it succeeded');
+}
+
+/** The API version of Deployport's own operations (src/protocol/model/deployport.json). */
+export const DEPLOYPORT_VERSION = '2026-11-30';
+
+/**
+ * Calls an operation of our own as a client does: a Query POST signed for `iam`, with the
+ * deployport model's Version. Answers the HTTP status and the XML body.
+ */
+export async function callDeployport(t: TestServer, credentials: Credentials, action: string, params: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const url = new URL(t.url);
+  const body = new URLSearchParams({ Action: action, Version: DEPLOYPORT_VERSION, ...params }).toString();
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'iam', sha256: Sha256 });
+  const signed = await signer.sign(
+    new HttpRequest({ method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }),
+  );
+  const response = await fetch(t.url, { method: 'POST', headers: signed.headers, body });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The text of the first `<name>` element of an XML answer (enough for the few fields tests read). */
+export function xmlText(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}
+
+/** Another account on the same server, made by CreateAccount as the first account's administrator. */
+export interface SecondAccount {
+  readonly accountId: string;
+  readonly root: Credentials;
+  /** Its administrator user (`admin`, with AdministratorAccess). */
+  readonly admin: Credentials;
+  readonly iam: IAMClient;
+  readonly sts: STSClient;
+}
+
+/** Creates another account with an administrator through CreateAccount. */
+export async function createSecondAccount(t: TestServer): Promise<SecondAccount> {
+  const { status, body } = await callDeployport(t, t.admin, 'CreateAccount', { AdminUserName: 'admin' });
+  if (status !== 200) throw new Error(`CreateAccount failed (${status}): ${body}`);
+  const [root, admin] = body.split('<AdminAccessKey>') as [string, string];
+  const key = (xml: string): Credentials => ({ accessKeyId: xmlText(xml, 'AccessKeyId') ?? '', secretAccessKey: xmlText(xml, 'SecretAccessKey') ?? '' });
+  const credentials = { root: key(root), admin: key(admin) };
+  return { accountId: xmlText(body, 'AccountId') ?? '', ...credentials, iam: t.iamAs(credentials.admin), sts: t.stsAs(credentials.admin) };
 }

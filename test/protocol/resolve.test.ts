@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRequest, resolveOperation } from '../../src/protocol/resolve.js';
-import { SERVICE_NAMES, serviceByApiVersion, serviceModel } from '../../src/protocol/model.js';
+import { SERVICE_NAMES, serviceByApiVersion, serviceForSignedRequest, serviceModel } from '../../src/protocol/model.js';
 import { parseQueryParams } from '../../src/protocol/query.js';
 
 const iam = serviceModel('iam');
@@ -38,9 +38,17 @@ describe('resolveOperation', () => {
   });
 
   it('serviceByApiVersion routes a request by its Version', () => {
-    expect(SERVICE_NAMES).toEqual(['iam', 'sts']);
+    expect(SERVICE_NAMES).toEqual(['iam', 'sts', 'deployport']);
     expect(serviceByApiVersion('2010-05-08')).toBe(iam);
     expect(serviceByApiVersion('2011-06-15')).toBe(sts);
     expect(serviceByApiVersion('2012-10-17')).toBeUndefined();
+  });
+
+  it('serviceForSignedRequest routes operations of our own, signed for iam, by their Version', () => {
+    expect(serviceForSignedRequest('iam', '2026-11-30')?.name).toBe('deployport');
+    expect(serviceForSignedRequest('iam', '2010-05-08')).toBe(iam);
+    // Any other Version reaches the signing service, whose resolveOperation names the mismatch.
+    expect(serviceForSignedRequest('iam', undefined)).toBe(iam);
+    expect(serviceForSignedRequest('sts', '2026-11-30')).toBe(sts);
   });
 });
