@@ -23,6 +23,7 @@ import * as assumeRole from '../sts/assume-role.js';
 import * as authorizationMessage from '../sts/authorization-message.js';
 import * as callerIdentity from '../sts/caller-identity.js';
 import * as sessionToken from '../sts/session-token.js';
+import * as webIdentity from '../sts/web-identity.js';
 import * as workloadTokens from '../sts/workload-tokens.js';
 import * as accounts from '../iam/accounts.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
@@ -43,7 +44,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
   iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
-  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo, authorizationMessage]),
+  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo, authorizationMessage, webIdentity]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };
 

@@ -32,7 +32,7 @@ interface TargetRole {
 }
 
 /** The role an ARN names, or AccessDenied as AWS answers for a role that does not exist. */
-async function findRole(db: Db, partition: string, roleArn: string, deny: () => Error): Promise<TargetRole> {
+export async function findRole(db: Db, partition: string, roleArn: string, deny: () => Error): Promise<TargetRole> {
   const m = ROLE_ARN.exec(roleArn);
   if (!m || m[1] !== partition) throw deny();
   const [, , accountId, path = '/', name] = m as unknown as [string, string, string, string | undefined, string];
