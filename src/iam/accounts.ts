@@ -98,27 +98,43 @@ function describe(row: { id: string; alias: string | null; created_at: string },
   };
 }
 
+/** A new account's records: the account, its root key and, if named, an administrator user. */
+export interface NewAccount {
+  readonly accountId: string;
+  readonly root: KeyPair;
+  readonly admin?: KeyPair & { UserName: string };
+}
+
+/**
+ * Writes a new account, its root key and, given `adminUserName`, an administrator user with
+ * AdministratorAccess and a key; inside the caller's transaction. The bootstrap's first account
+ * and CreateAccount's are made the same way.
+ */
+export async function createAccountRecords(tx: Db, options: { sealer: Sealer; partition: string; now: string; adminUserName?: string }): Promise<NewAccount> {
+  const { sealer, partition, now, adminUserName } = options;
+  // Ids are random in 9·10^11: a collision fails the insert (ConcurrentModification), never merges accounts.
+  const accountId = newAccountId();
+  await tx.insertInto('accounts').values({ id: accountId, alias: null, created_at: now, password_policy: null }).execute();
+  const root = await createKey(tx, sealer, accountId, 'root', accountId, now);
+  if (adminUserName === undefined) return { accountId, root };
+  const userId = newId('user');
+  await tx.insertInto('users').values({ id: userId, account_id: accountId, name: adminUserName, name_lower: adminUserName.toLowerCase(), path: '/', created_at: now, boundary_arn: null, password_last_used: null }).execute();
+  const admin = await tx.selectFrom('policies').select('id').where('arn', '=', iamArn(partition, AWS_ACCOUNT, 'policy', '/', 'AdministratorAccess')).executeTakeFirstOrThrow();
+  await tx.insertInto('attachments').values({ principal_type: 'user', principal_id: userId, policy_id: admin.id }).execute();
+  return { accountId, root, admin: { UserName: adminUserName, ...(await createKey(tx, sealer, accountId, 'user', userId, now)) } };
+}
+
 /** CreateAccount: a new account with its root key and, given AdminUserName, an administrator user and key. */
 export const CreateAccount: Handler<CreateAccountInput, CreateAccountOutput> = async (input, context) => {
   const management = await requireManagementCaller(context, 'deployport:CreateAccount');
   const { store, sealer, config } = context;
   const now = new Date(context.clock.now()).toISOString();
-  return store.transaction(async (tx) => {
-    // Ids are random in 9·10^11: a collision fails the insert (ConcurrentModification), never merges accounts.
-    const accountId = newAccountId();
-    await tx.insertInto('accounts').values({ id: accountId, alias: null, created_at: now, password_policy: null }).execute();
-    const RootAccessKey = await createKey(tx, sealer, accountId, 'root', accountId, now);
-    const output: CreateAccountOutput = { Account: describe({ id: accountId, alias: null, created_at: now }, config.partition, management), RootAccessKey };
-    const userName = input.AdminUserName;
-    if (userName !== undefined) {
-      const userId = newId('user');
-      await tx.insertInto('users').values({ id: userId, account_id: accountId, name: userName, name_lower: userName.toLowerCase(), path: '/', created_at: now, boundary_arn: null, password_last_used: null }).execute();
-      const admin = await tx.selectFrom('policies').select('id').where('arn', '=', iamArn(config.partition, AWS_ACCOUNT, 'policy', '/', 'AdministratorAccess')).executeTakeFirstOrThrow();
-      await tx.insertInto('attachments').values({ principal_type: 'user', principal_id: userId, policy_id: admin.id }).execute();
-      output.AdminAccessKey = { UserName: userName, ...(await createKey(tx, sealer, accountId, 'user', userId, now)), Status: 'Active', CreateDate: now };
-    }
-    return output;
-  });
+  const made = await store.transaction((tx) => createAccountRecords(tx, { sealer, partition: config.partition, now, adminUserName: input.AdminUserName }));
+  return {
+    Account: describe({ id: made.accountId, alias: null, created_at: now }, config.partition, management),
+    RootAccessKey: made.root,
+    ...(made.admin && { AdminAccessKey: { ...made.admin, Status: 'Active' as const, CreateDate: now } }),
+  };
 };
 
 /** ListAccounts: every account of the server, by id, a page at a time. */

@@ -8,12 +8,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import { iamArn } from '../shared/arn.js';
 import type { Clock } from '../shared/clock.js';
-import { newAccountId, newId, newSecretAccessKey } from '../shared/ids.js';
+import { newId } from '../shared/ids.js';
 import { formatIni, parseIni } from '../shared/ini.js';
 import type { Sealer } from '../shared/seal.js';
 import { AWS_ACCOUNT, AWS_MANAGED_POLICIES } from '../iam/aws-managed.js';
 import type { Store } from '../store/store.js';
-import type { Db } from '../store/store.js';
+import { createAccountRecords } from '../iam/accounts.js';
 
 /** Keys made on first start. */
 export interface BootstrapResult {
@@ -46,27 +46,14 @@ export async function bootstrapAccount(store: Store, options: { partition: strin
   return store.transaction(async (tx) => {
     const any = await tx.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
     if (any) return undefined;
-    const accountId = newAccountId();
-    const now = new Date(clock.now()).toISOString();
-    await tx.insertInto('accounts').values({ id: accountId, alias: null, created_at: now, password_policy: null }).execute();
-    const root = await createKey(tx, sealer, accountId, 'root', accountId, now);
-    const userId = newId('user');
-    await tx.insertInto('users').values({ id: userId, account_id: accountId, name: 'admin', name_lower: 'admin', path: '/', created_at: now, boundary_arn: null, password_last_used: null }).execute();
-    const admin = await tx.selectFrom('policies').select('id').where('arn', '=', iamArn(partition, AWS_ACCOUNT, 'policy', '/', 'AdministratorAccess')).executeTakeFirstOrThrow();
-    await tx.insertInto('attachments').values({ principal_type: 'user', principal_id: userId, policy_id: admin.id }).execute();
-    const adminKey = await createKey(tx, sealer, accountId, 'user', userId, now);
-    return { accountId, root, admin: { userName: 'admin', ...adminKey } };
+    const made = await createAccountRecords(tx, { sealer, partition, now: new Date(clock.now()).toISOString(), adminUserName: 'admin' });
+    const admin = made.admin!;
+    return {
+      accountId: made.accountId,
+      root: { accessKeyId: made.root.AccessKeyId, secretAccessKey: made.root.SecretAccessKey },
+      admin: { userName: admin.UserName, accessKeyId: admin.AccessKeyId, secretAccessKey: admin.SecretAccessKey },
+    };
   });
-}
-
-async function createKey(db: Db, sealer: Sealer, accountId: string, ownerType: 'root' | 'user', ownerId: string, now: string) {
-  const accessKeyId = newId('accessKey');
-  const secretAccessKey = newSecretAccessKey();
-  await db
-    .insertInto('access_keys')
-    .values({ id: accessKeyId, account_id: accountId, owner_type: ownerType, owner_id: ownerId, secret_sealed: sealer.seal(secretAccessKey), status: 'Active', created_at: now, last_used_at: null, last_used_service: null, last_used_region: null })
-    .execute();
-  return { accessKeyId, secretAccessKey };
 }
 
 /**
