@@ -14,6 +14,7 @@ import * as roles from '../iam/roles.js';
 import * as boundaries from '../iam/boundaries.js';
 import * as instanceProfiles from '../iam/instance-profiles.js';
 import * as oidcProviders from '../iam/oidc-providers.js';
+import * as samlProviders from '../iam/saml-providers.js';
 import * as groups from '../iam/groups.js';
 import * as accessKeys from '../iam/access-keys.js';
 import * as loginProfiles from '../iam/login-profiles.js';
@@ -22,6 +23,7 @@ import * as accessKeyInfo from '../sts/access-key-info.js';
 import * as assumeRole from '../sts/assume-role.js';
 import * as authorizationMessage from '../sts/authorization-message.js';
 import * as callerIdentity from '../sts/caller-identity.js';
+import * as saml from '../sts/saml.js';
 import * as sessionToken from '../sts/session-token.js';
 import * as webIdentity from '../sts/web-identity.js';
 import * as workloadTokens from '../sts/workload-tokens.js';
@@ -43,8 +45,8 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
-  sts: collect('sts', [callerIdentity, assumeRole, sessionToken, accessKeyInfo, authorizationMessage, webIdentity]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
+  sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };
 

@@ -195,7 +195,26 @@ const accountsAndWorkloads: Migration = {
   },
 };
 
+/** SAML identity providers: names unique per account without regard to case, as every IAM name. */
+export const samlProviders: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('saml_providers')
+      .addColumn('arn', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('name_lower', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('certificates', 'text', (c) => c.notNull())
+      .addColumn('valid_until', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('saml_providers_name_unique').on('saml_providers').columns(['account_id', 'name_lower']).unique().execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0004_accounts_and_workloads': accountsAndWorkloads }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads }),
 };

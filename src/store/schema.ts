@@ -183,6 +183,22 @@ export interface WorkloadTokensTable {
   created_at: string;
 }
 
+/** A SAML 2.0 identity provider: its metadata as uploaded, and what verifying assertions needs from it. */
+export interface SamlProvidersTable {
+  arn: string;
+  account_id: string;
+  name: string;
+  name_lower: string;
+  /** The metadata document exactly as uploaded (GetSAMLProvider returns it). */
+  metadata: string;
+  /** The metadata's entityID: assertions must name it as their Issuer. */
+  entity_id: string;
+  /** JSON array of the IdP's signing certificates, PEM. */
+  certificates: string;
+  valid_until: string;
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -202,6 +218,7 @@ export interface Database {
   instance_profiles: InstanceProfilesTable;
   instance_profile_roles: InstanceProfileRolesTable;
   sessions: SessionsTable;
+  saml_providers: SamlProvidersTable;
   settings: SettingsTable;
   workload_tokens: WorkloadTokensTable;
 }
