@@ -16,6 +16,7 @@ import { listPage, type NamedTable, type Row } from '../store/repos/named-entiti
 import type { Db } from '../store/store.js';
 import { attachedPolicies } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
+import { boundaryMember } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { InvalidInput } from './errors.js';
 import { toGroup } from './groups.js';
@@ -23,7 +24,7 @@ import { inlinePolicies } from './inline-policies.js';
 import { toInstanceProfile } from './instance-profiles.js';
 import { policyUsage, principalsOf, toPolicy, toPolicyVersion, versionsOf } from './managed-policies.js';
 import { pageRequest, pageResponse } from './paging.js';
-import { boundaryMember, toRole } from './roles.js';
+import { toRole } from './roles.js';
 import { tagsOf } from './tags.js';
 import { toUser } from './users.js';
 

@@ -7,14 +7,33 @@ import type {
   DeleteUserPermissionsBoundaryRequest,
   PutRolePermissionsBoundaryRequest,
   PutUserPermissionsBoundaryRequest,
+  Role,
 } from '@aws-sdk/client-iam';
-import type { Handler, Input } from './context.js';
-import { requireBoundaryPolicy, requireRole } from './roles.js';
-import { requireUser } from './users.js';
+import type { Db } from '../store/store.js';
+import type { Handler, Input, OperationContext } from './context.js';
+import { NoSuchEntity } from './errors.js';
+import { findPolicy } from './managed-policies.js';
+import { requireEntity } from './named-entities.js';
+
+/**
+ * The managed policy a permissions boundary names: one of the account's or an AWS-managed one.
+ * Anything else is NoSuchEntity, as AWS answers CreateUser, CreateRole and Put*PermissionsBoundary
+ * for a boundary it cannot use.
+ */
+export async function requireBoundaryPolicy(db: Db, context: OperationContext, arn: string): Promise<string> {
+  const row = await findPolicy(db, context, arn);
+  if (!row) throw new NoSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+  return row.arn;
+}
+
+/** The PermissionsBoundary member of a user or role that has one. */
+export function boundaryMember(arn: string | null): Pick<Role, 'PermissionsBoundary'> {
+  return arn === null ? {} : { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn } };
+}
 
 export const PutRolePermissionsBoundary: Handler<Input<PutRolePermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
-    const row = await requireRole(tx, context, input.RoleName);
+    const row = await requireEntity(tx, context, 'role', input.RoleName);
     const arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
     await tx.updateTable('roles').set({ boundary_arn: arn }).where('id', '=', row.id).execute();
   });
@@ -22,14 +41,14 @@ export const PutRolePermissionsBoundary: Handler<Input<PutRolePermissionsBoundar
 
 export const DeleteRolePermissionsBoundary: Handler<Input<DeleteRolePermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
-    const row = await requireRole(tx, context, input.RoleName);
+    const row = await requireEntity(tx, context, 'role', input.RoleName);
     await tx.updateTable('roles').set({ boundary_arn: null }).where('id', '=', row.id).execute();
   });
 };
 
 export const PutUserPermissionsBoundary: Handler<Input<PutUserPermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
-    const row = await requireUser(tx, context, input.UserName);
+    const row = await requireEntity(tx, context, 'user', input.UserName);
     const arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
     await tx.updateTable('users').set({ boundary_arn: arn }).where('id', '=', row.id).execute();
   });
@@ -37,7 +56,7 @@ export const PutUserPermissionsBoundary: Handler<Input<PutUserPermissionsBoundar
 
 export const DeleteUserPermissionsBoundary: Handler<Input<DeleteUserPermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
-    const row = await requireUser(tx, context, input.UserName);
+    const row = await requireEntity(tx, context, 'user', input.UserName);
     await tx.updateTable('users').set({ boundary_arn: null }).where('id', '=', row.id).execute();
   });
 };

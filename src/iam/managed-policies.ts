@@ -49,14 +49,14 @@ export const MANAGED_POLICY_SIZE = 6144;
 
 type VersionRow = Selectable<PolicyVersionsTable>;
 
+/** A managed policy the caller's account can see (its own or an AWS-managed one), if there is one by that ARN. */
+export function findPolicy(db: Db, context: OperationContext, policyArn: string): Promise<Row<'policies'> | undefined> {
+  return db.selectFrom('policies').selectAll().where('arn', '=', policyArn).where('account_id', 'in', [context.caller.accountId, AWS_ACCOUNT]).executeTakeFirst();
+}
+
 /** A managed policy the caller's account can see (its own or an AWS-managed one), or NoSuchEntity as AWS words it. */
 export async function requirePolicy(db: Db, context: OperationContext, policyArn: string): Promise<Row<'policies'>> {
-  const row = await db
-    .selectFrom('policies')
-    .selectAll()
-    .where('arn', '=', policyArn)
-    .where('account_id', 'in', [context.caller.accountId, AWS_ACCOUNT])
-    .executeTakeFirst();
+  const row = await findPolicy(db, context, policyArn);
   if (!row) throw new NoSuchEntity(`Policy ${policyArn} does not exist or is not attachable.`);
   return row;
 }

@@ -21,9 +21,9 @@ import { newId } from '../shared/ids.js';
 import { listPage, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
-import { AWS_ACCOUNT } from './aws-managed.js';
+import { boundaryMember, requireBoundaryPolicy } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
+import { DeleteConflict, EntityAlreadyExists, LimitExceeded } from './errors.js';
 import { requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
@@ -37,26 +37,6 @@ export const DEFAULT_MAX_SESSION_DURATION = 3600;
 /** A role row, or NoSuchEntity in AWS's words. */
 export function requireRole(db: Db, context: OperationContext, roleName: string): Promise<Row<'roles'>> {
   return requireEntity(db, context, 'role', roleName);
-}
-
-/**
- * The managed policy a permissions boundary names: one of the account's or an AWS-managed one.
- * Anything else is NoSuchEntity, as AWS answers for a boundary it cannot use.
- */
-export async function requireBoundaryPolicy(db: Db, context: OperationContext, arn: string): Promise<string> {
-  const row = await db
-    .selectFrom('policies')
-    .select('arn')
-    .where('arn', '=', arn)
-    .where('account_id', 'in', [context.caller.accountId, AWS_ACCOUNT])
-    .executeTakeFirst();
-  if (!row) throw new NoSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
-  return row.arn;
-}
-
-/** The PermissionsBoundary member of a user or role that has one. */
-export function boundaryMember(arn: string | null): Pick<Role, 'PermissionsBoundary'> {
-  return arn === null ? {} : { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: arn } };
 }
 
 /** A trust policy as the caller sent it (perhaps URL-encoded), validated; answers the JSON to store. */

@@ -18,6 +18,7 @@ import { newId } from '../shared/ids.js';
 import { listPage, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
+import { boundaryMember, requireBoundaryPolicy } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, EntityAlreadyExists, ValidationError } from './errors.js';
 import { requireEntity } from './named-entities.js';
@@ -37,7 +38,7 @@ export function toUser(context: OperationContext, row: Row<'users'>, extra: Part
     UserId: row.id,
     Arn: entityArn(context, 'user', row.path, row.name),
     CreateDate: new Date(row.created_at),
-    ...(row.boundary_arn && { PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: row.boundary_arn } }),
+    ...boundaryMember(row.boundary_arn),
     ...(row.password_last_used && { PasswordLastUsed: new Date(row.password_last_used) }),
     ...extra,
   };
@@ -52,11 +53,12 @@ export const CreateUser: Handler<Input<CreateUserRequest>, CreateUserResponse> =
     name_lower: input.UserName.toLowerCase(),
     path: input.Path ?? '/',
     created_at: new Date(clock.now()).toISOString(),
-    boundary_arn: input.PermissionsBoundary ?? null,
+    boundary_arn: null,
     password_last_used: null,
   };
   try {
     await store.transaction(async (tx) => {
+      if (input.PermissionsBoundary !== undefined) row.boundary_arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
       await tx.insertInto('users').values(row).execute();
       await putTags(tx, 'user', row.id, input.Tags);
     });

@@ -41,6 +41,16 @@ describe.each(BACKENDS)('users on %s', (backend) => {
     expect(error).toMatchObject({ name: 'NoSuchEntity', status: 404, message: 'The user with name nobody cannot be found.' });
   });
 
+  it('creates a user with an existing permissions boundary, and refuses one that is not a managed policy as CreateRole does', async () => {
+    const readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const bounded = await t.iam.send(new CreateUserCommand({ UserName: 'bounded-on-create', PermissionsBoundary: readOnly }));
+    expect(bounded.User?.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: readOnly });
+    const arn = `arn:aws:iam::${t.accountId}:policy/missing`;
+    const error = await failure(t.iam.send(new CreateUserCommand({ UserName: 'unbounded', PermissionsBoundary: arn })));
+    expect(error).toMatchObject({ name: 'NoSuchEntity', status: 404, message: `Scope ARN: ${arn} does not exist or is not attachable.` });
+    expect((await failure(t.iam.send(new GetUserCommand({ UserName: 'unbounded' })))).name).toBe('NoSuchEntity');
+  });
+
   it('answers ValidationError for a name outside the pattern', async () => {
     const error = await failure(t.iam.send(new CreateUserCommand({ UserName: 'bad name!' })));
     expect(error.name).toBe('ValidationError');
