@@ -1,6 +1,8 @@
 /** The README's table of operations, generated from the operation model and the handler table. */
-import { SERVICES, type ServiceName } from '../protocol/index.js';
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '../protocol/index.js';
 import { HANDLERS } from './operations.js';
+
+const TITLES: Record<ServiceName, string> = { iam: 'IAM', sts: 'STS', deployport: 'Deployport, operations of our own (signed for iam, Version 2026-11-30)' };
 
 export const TABLE_START = '<!-- operations:start -->';
 export const TABLE_END = '<!-- operations:end -->';
@@ -8,10 +10,10 @@ export const TABLE_END = '<!-- operations:end -->';
 /** The table as Markdown: per service, how many operations are implemented, then each one. */
 export function operationsTable(): string {
   const lines: string[] = [];
-  for (const name of ['iam', 'sts'] as ServiceName[]) {
+  for (const name of SERVICE_NAMES) {
     const operations = [...SERVICES[name].operations.keys()].sort();
     const done = operations.filter((op) => HANDLERS[name].has(op));
-    lines.push(`**${name.toUpperCase()}** (${SERVICES[name].metadata.apiVersion}): ${done.length}/${operations.length} implemented`, '');
+    lines.push(`**${TITLES[name]}** (${SERVICES[name].metadata.apiVersion}): ${done.length}/${operations.length} implemented`, '');
     lines.push('| operation | implemented |', '| --- | --- |');
     for (const op of operations) lines.push(`| ${op} | ${HANDLERS[name].has(op) ? 'yes' : 'not yet'} |`);
     lines.push('');

@@ -8,3 +8,9 @@ export const IDPRejectedClaim = defineError('IDPRejectedClaim', 403);
 export const IDPCommunicationError = defineError('IDPCommunicationError', 400);
 export const InvalidIdentityToken = defineError('InvalidIdentityToken', 400);
 export const InvalidAuthorizationMessage = defineError('InvalidAuthorizationMessageException', 400);
+
+/**
+ * An expired web identity token: the model's ExpiredTokenException (400), not the ExpiredToken
+ * (403) of an expired session's signed request.
+ */
+export const ExpiredTokenException = defineError('ExpiredTokenException', 400);

@@ -12,10 +12,9 @@ import type { Handler, Input } from '../iam/context.js';
 import { ValidationError } from '../iam/errors.js';
 import { compile, evaluate, type ContextValue, type Decision } from '../policy/index.js';
 import { arn } from '../shared/arn.js';
-import { defineError } from '../shared/service-error.js';
 import type { Db } from '../store/store.js';
 import { findRole } from './assume-role.js';
-import { InvalidIdentityToken, PackedPolicyTooLarge } from './errors.js';
+import { ExpiredTokenException, InvalidIdentityToken, PackedPolicyTooLarge } from './errors.js';
 import { issuerKeys } from './jwks.js';
 import { issueSession } from './sessions.js';
 import { sessionPolicies } from './session-policies.js';
@@ -29,11 +28,6 @@ const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const ACTION = 'sts:AssumeRoleWithWebIdentity';
 
-/**
- * An expired web identity token: the model's ExpiredTokenException (400), not the ExpiredToken
- * (403) of an expired session's signed request.
- */
-export const ExpiredTokenException = defineError('ExpiredTokenException', 400);
 
 /** A registered OIDC provider, as a token's issuer finds it. */
 interface Provider {
