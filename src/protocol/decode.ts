@@ -26,6 +26,13 @@ interface ParamNode {
 const REDACTED = '*** Sensitive Data Redacted ***';
 
 /**
+ * How much of an offending value a message repeats, in UTF-16 code units: enough for any name,
+ * path or tag list of the model, while a 128 KB policy document does not come back as a 128 KB
+ * message.
+ */
+export const ECHOED_VALUE_LIMIT = 1024;
+
+/**
  * Decodes and validates the input of `operation` from Query parameters. Throws InvalidAction for an
  * operation the model lacks, InvalidParameterValue for a value that cannot be read as its type
  * (`MaxItems=ten`, a gap in `member.N`), and ValidationError listing every constraint violation.
@@ -189,7 +196,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 function decodeScalar(shape: Shape, text: string, wire: string): unknown {
   const invalid = (expected: string): never => {
-    throw new InvalidParameterValue(`Value (${text}) for parameter ${wire} is invalid. Expected ${expected}.`);
+    throw new InvalidParameterValue(`Value (${echo(text)}) for parameter ${wire} is invalid. Expected ${expected}.`);
   };
   switch (shape.type) {
     case 'string':
@@ -257,6 +264,14 @@ export function compilePattern(pattern: string): RegExp {
   return re;
 }
 
+/** A value as a message repeats it: its first ECHOED_VALUE_LIMIT code units then `...`, never half a surrogate pair. */
+function echo(text: string): string {
+  if (text.length <= ECHOED_VALUE_LIMIT) return text;
+  const last = text.charCodeAt(ECHOED_VALUE_LIMIT - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? ECHOED_VALUE_LIMIT - 1 : ECHOED_VALUE_LIMIT;
+  return `${text.slice(0, end)}...`;
+}
+
 /** How AWS prints a value in a validation message (Java's toString for lists and maps). */
 function show(shape: Shape, value: unknown): string {
   if (shape.sensitive) return REDACTED;
@@ -275,7 +290,7 @@ function show(shape: Shape, value: unknown): string {
 
 function checkConstraints(shape: Shape, value: unknown, path: string, violations: string[]): void {
   const fail = (constraint: string): void => {
-    violations.push(`Value '${show(shape, value)}' at '${path}' failed to satisfy constraint: Member must ${constraint}`);
+    violations.push(`Value '${echo(show(shape, value))}' at '${path}' failed to satisfy constraint: Member must ${constraint}`);
   };
   const length = (n: number, min: number | undefined, max: number | undefined): void => {
     if (min !== undefined && n < min) fail(`have length greater than or equal to ${min}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, codePointLength, decodeInput } from '../../src/protocol/decode.js';
+import { compilePattern, codePointLength, decodeInput, ECHOED_VALUE_LIMIT } from '../../src/protocol/decode.js';
 import { loadModel, serviceModel, type ModelJson } from '../../src/protocol/model.js';
 import { parseQueryParams } from '../../src/protocol/query.js';
 import { ServiceError } from '../../src/shared/service-error.js';
@@ -188,6 +188,28 @@ describe('validation messages, in AWS words', () => {
     expect(validationMessage('CreateOpenIDConnectProvider', { Url: 'https://example.com', 'ThumbprintList.member.1': 'short' })).toBe(
       "1 validation error detected: Value 'short' at 'thumbprintList.1.member' failed to satisfy constraint: Member must have length greater than or equal to 40",
     );
+  });
+
+  it('a long value is echoed only in part: a 140 KB document does not make a 140 KB message', () => {
+    const document = `{"Version":"2012-10-17","Statement":[]}${' '.repeat(140 * 1024)}`;
+    const message = validationMessage('CreatePolicy', { PolicyName: 'big', PolicyDocument: document });
+    expect(message).toBe(
+      `1 validation error detected: Value '${document.slice(0, ECHOED_VALUE_LIMIT)}...' at 'policyDocument' failed to satisfy constraint: Member must have length less than or equal to 131072`,
+    );
+    expect(message.length).toBeLessThan(ECHOED_VALUE_LIMIT + 200);
+  });
+
+  it('a value cut short keeps its surrogate pairs whole', () => {
+    const description = `${'a'.repeat(ECHOED_VALUE_LIMIT - 1)}${'\u{1F600}'.repeat(10)}`;
+    const message = validationMessage('CreateRole', { RoleName: 'r', AssumeRolePolicyDocument: '{}', Description: description });
+    expect(message).toContain(`Value '${'a'.repeat(ECHOED_VALUE_LIMIT - 1)}...' at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`);
+    expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
+  it('a value that cannot be read as its type is echoed only in part too', () => {
+    const e = failure(() => decodeInput(iam, 'ListUsers', params({ MaxItems: '9'.repeat(140 * 1024) })));
+    expect(e.code).toBe('InvalidParameterValue');
+    expect(e.message).toBe(`Value (${'9'.repeat(ECHOED_VALUE_LIMIT)}...) for parameter MaxItems is invalid. Expected an integer.`);
   });
 
   it('a sensitive value is redacted, never echoed', () => {
