@@ -21,7 +21,7 @@ import type { Handler, Input, OperationContext } from './context.js';
 import { InvalidInput } from './errors.js';
 import { toGroup } from './groups.js';
 import { inlinePolicies } from './inline-policies.js';
-import { toInstanceProfile } from './instance-profiles.js';
+import { profilesOfRole, toInstanceProfile } from './instance-profiles.js';
 import { policyUsage, principalsOf, toPolicy, toPolicyVersion, versionsOf } from './managed-policies.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { toRole } from './roles.js';
@@ -93,7 +93,7 @@ async function roleDetail(db: Db, context: OperationContext, row: Row<'roles'>):
     inlinePolicies(db, 'role', row.id),
     attachedPolicies(db, 'role', row.id),
     tagsOf(db, 'role', row.id),
-    db.selectFrom('instance_profiles').innerJoin('instance_profile_roles', 'instance_profile_roles.profile_id', 'instance_profiles.id').selectAll('instance_profiles').where('instance_profile_roles.role_id', '=', row.id).orderBy('instance_profiles.name_lower').execute(),
+    profilesOfRole(db, row.id).orderBy('instance_profiles.name_lower').execute(),
   ]);
   const role = toRole(context, row);
   return {

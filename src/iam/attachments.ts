@@ -34,17 +34,19 @@ export const ATTACHED_POLICIES_QUOTA: Readonly<Record<PrincipalKind, number>> = 
 
 const QUOTA_NAMES = { user: 'PoliciesPerUser', group: 'PoliciesPerGroup', role: 'PoliciesPerRole' } as const;
 
-/** The managed policies attached to a principal, as AttachedPolicy entries in name order. */
-export async function attachedPolicies(db: Db, kind: PrincipalKind, principalId: string): Promise<AttachedPolicy[]> {
-  const rows = await db
+/** The names and ARNs of the managed policies attached to a principal, as a query to narrow and order. */
+function attachedTo(db: Db, kind: PrincipalKind, principalId: string) {
+  return db
     .selectFrom('attachments')
     .innerJoin('policies', 'policies.id', 'attachments.policy_id')
     .select(['policies.name', 'policies.arn'])
     .where('attachments.principal_type', '=', kind)
-    .where('attachments.principal_id', '=', principalId)
-    .orderBy('policies.name_lower')
-    .orderBy('policies.arn')
-    .execute();
+    .where('attachments.principal_id', '=', principalId);
+}
+
+/** The managed policies attached to a principal, as AttachedPolicy entries in name order. */
+export async function attachedPolicies(db: Db, kind: PrincipalKind, principalId: string): Promise<AttachedPolicy[]> {
+  const rows = await attachedTo(db, kind, principalId).orderBy('policies.name_lower').orderBy('policies.arn').execute();
   return rows.map((row) => ({ PolicyName: row.name, PolicyArn: row.arn }));
 }
 
@@ -89,12 +91,7 @@ async function listAttached(
   const db = context.store.db;
   const principal = await requireEntity(db, context, kind, name);
   const { limit, after } = pageRequest(input);
-  let query = db
-    .selectFrom('attachments')
-    .innerJoin('policies', 'policies.id', 'attachments.policy_id')
-    .select(['policies.name', 'policies.arn'])
-    .where('attachments.principal_type', '=', kind)
-    .where('attachments.principal_id', '=', principal.id);
+  let query = attachedTo(db, kind, principal.id);
   const prefix = input.PathPrefix;
   if (prefix && prefix !== '/') query = query.where(sql<boolean>`substr(policies.path, 1, ${prefix.length}) = ${prefix}`);
   if (after !== undefined) query = query.where('policies.arn', '>', after);

@@ -19,8 +19,8 @@ import { listPage, pageOf, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
-import { requireEntity } from './named-entities.js';
+import { DeleteConflict, LimitExceeded, NoSuchEntity } from './errors.js';
+import { claimingName, renameEntity, requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireUser, toUser } from './users.js';
 
@@ -47,12 +47,7 @@ export const CreateGroup: Handler<Input<CreateGroupRequest>, CreateGroupResponse
     path: input.Path ?? '/',
     created_at: new Date(clock.now()).toISOString(),
   };
-  try {
-    await store.db.insertInto('groups').values(row).execute();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`Group with name ${input.GroupName} already exists.`);
-    throw error;
-  }
+  await claimingName('group', input.GroupName, () => store.db.insertInto('groups').values(row).execute());
   return { Group: toGroup(context, row) };
 };
 
@@ -92,22 +87,8 @@ export const ListGroupsForUser: Handler<Input<ListGroupsForUserRequest>, ListGro
   return { Groups: page.items.map((row) => toGroup(context, row)), ...pageResponse(page.next) };
 };
 
-export const UpdateGroup: Handler<Input<UpdateGroupRequest>, void> = async (input, context) => {
-  try {
-    await context.store.transaction(async (tx) => {
-      const row = await requireGroup(tx, context, input.GroupName);
-      const name = input.NewGroupName ?? row.name;
-      await tx
-        .updateTable('groups')
-        .set({ name, name_lower: name.toLowerCase(), path: input.NewPath ?? row.path })
-        .where('id', '=', row.id)
-        .execute();
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`Group with name ${input.NewGroupName} already exists.`);
-    throw error;
-  }
-};
+export const UpdateGroup: Handler<Input<UpdateGroupRequest>, void> = (input, context) =>
+  renameEntity(context, 'group', input.GroupName, { newName: input.NewGroupName, newPath: input.NewPath });
 
 export const DeleteGroup: Handler<Input<DeleteGroupRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {

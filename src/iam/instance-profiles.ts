@@ -26,8 +26,8 @@ import { listPage, pageOf, type Row } from '../store/repos/named-entities.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity } from './errors.js';
-import { requireEntity } from './named-entities.js';
+import { DeleteConflict, LimitExceeded, NoSuchEntity } from './errors.js';
+import { claimingName, requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireRole, toRole } from './roles.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
@@ -59,6 +59,15 @@ async function rolesOf(db: Db, context: OperationContext, profileIds: readonly s
   return roles;
 }
 
+/** The instance profiles that hold a role, as a query to narrow and order. */
+export function profilesOfRole(db: Db, roleId: string) {
+  return db
+    .selectFrom('instance_profiles')
+    .innerJoin('instance_profile_roles', 'instance_profile_roles.profile_id', 'instance_profiles.id')
+    .selectAll('instance_profiles')
+    .where('instance_profile_roles.role_id', '=', roleId);
+}
+
 /** An instance profile as the API shows it, with its roles. */
 export function toInstanceProfile(context: OperationContext, row: Row<'instance_profiles'>, roles: Role[], extra: Partial<InstanceProfile> = {}): InstanceProfile {
   return {
@@ -88,8 +97,8 @@ export const CreateInstanceProfile: Handler<Input<CreateInstanceProfileRequest>,
     path: input.Path ?? '/',
     created_at: new Date(clock.now()).toISOString(),
   };
-  try {
-    await store.transaction(async (tx) => {
+  await claimingName('instance-profile', input.InstanceProfileName, () =>
+    store.transaction(async (tx) => {
       const { count } = await tx
         .selectFrom('instance_profiles')
         .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -98,11 +107,8 @@ export const CreateInstanceProfile: Handler<Input<CreateInstanceProfileRequest>,
       if (Number(count) >= MAX_INSTANCE_PROFILES) throw new LimitExceeded(`Cannot exceed quota for InstanceProfilesPerAccount: ${MAX_INSTANCE_PROFILES}`);
       await tx.insertInto('instance_profiles').values(row).execute();
       await putTags(tx, RESOURCE_TYPE, row.id, input.Tags);
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`Instance Profile ${input.InstanceProfileName} already exists.`);
-    throw error;
-  }
+    }),
+  );
   return { InstanceProfile: toInstanceProfile(context, row, [], input.Tags?.length ? { Tags: input.Tags } : {}) };
 };
 
@@ -124,11 +130,7 @@ export const ListInstanceProfilesForRole: Handler<Input<ListInstanceProfilesForR
   const { db } = context.store;
   const role = await requireRole(db, context, input.RoleName);
   const { limit, after } = pageRequest(input);
-  let query = db
-    .selectFrom('instance_profiles')
-    .innerJoin('instance_profile_roles', 'instance_profile_roles.profile_id', 'instance_profiles.id')
-    .selectAll('instance_profiles')
-    .where('instance_profile_roles.role_id', '=', role.id);
+  let query = profilesOfRole(db, role.id);
   if (after !== undefined) query = query.where('instance_profiles.name_lower', '>', after);
   const rows = await query.orderBy('instance_profiles.name_lower').limit(limit + 1).execute();
   const page = pageOf(rows, limit, (row) => row.name_lower);

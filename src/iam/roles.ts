@@ -19,12 +19,12 @@ import type {
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
 import { listPage, type Row } from '../store/repos/named-entities.js';
-import { isUniqueViolation, type Db } from '../store/store.js';
+import type { Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import { boundaryMember, requireBoundaryPolicy } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, LimitExceeded } from './errors.js';
-import { requireEntity } from './named-entities.js';
+import { DeleteConflict, LimitExceeded } from './errors.js';
+import { claimingName, requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
@@ -95,18 +95,15 @@ export const CreateRole: Handler<Input<CreateRoleRequest>, CreateRoleResponse> =
     last_used_at: null,
     last_used_region: null,
   };
-  try {
-    await store.transaction(async (tx) => {
+  await claimingName('role', input.RoleName, () =>
+    store.transaction(async (tx) => {
       if (input.PermissionsBoundary !== undefined) row.boundary_arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
       const { count } = await tx.selectFrom('roles').select((eb) => eb.fn.countAll<number>().as('count')).where('account_id', '=', caller.accountId).executeTakeFirstOrThrow();
       if (Number(count) >= MAX_ROLES) throw new LimitExceeded(`Cannot exceed quota for RolesPerAccount: ${MAX_ROLES}`);
       await tx.insertInto('roles').values(row).execute();
       await putTags(tx, 'role', row.id, input.Tags);
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`Role with name ${input.RoleName} already exists.`);
-    throw error;
-  }
+    }),
+  );
   return {
     Role: toRole(context, row, {
       ...boundaryMember(row.boundary_arn),

@@ -24,6 +24,7 @@ import { InvalidInput, NoSuchEntity } from './errors.js';
 import { NAMED_ENTITIES, requireEntity } from './named-entities.js';
 import { pageItems } from './paging.js';
 import { checkDocument, decodeDocument } from './policy-documents.js';
+import { tagsOf } from './tags.js';
 
 type SourceType = NonNullable<Statement['SourcePolicyType']>;
 
@@ -103,9 +104,9 @@ async function principalSimulation(input: SimulateInput, sourceArn: string, cont
     principalArn: arn,
     accessKeyId: '',
   };
-  const tags = kind === 'group' ? [] : await db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', kind).where('resource_id', '=', row.id).execute();
+  const tags = kind === 'group' ? [] : await tagsOf(db, kind, row.id);
   const principalKeys: Record<string, ContextValue> = kind === 'group' ? {} : principalContext(caller);
-  for (const tag of tags) principalKeys[`aws:PrincipalTag/${tag.key}`] = tag.value;
+  for (const tag of tags) principalKeys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
   return { set: { identity, ...(boundary !== undefined && { boundary }) }, sources, principal, context: principalKeys };
 }
 

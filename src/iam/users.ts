@@ -16,12 +16,12 @@ import type {
 } from '@aws-sdk/client-iam';
 import { newId } from '../shared/ids.js';
 import { listPage, type Row } from '../store/repos/named-entities.js';
-import { isUniqueViolation, type Db } from '../store/store.js';
+import type { Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import { boundaryMember, requireBoundaryPolicy } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { DeleteConflict, EntityAlreadyExists, ValidationError } from './errors.js';
-import { requireEntity } from './named-entities.js';
+import { DeleteConflict, ValidationError } from './errors.js';
+import { claimingName, renameEntity, requireEntity } from './named-entities.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 
@@ -56,16 +56,13 @@ export const CreateUser: Handler<Input<CreateUserRequest>, CreateUserResponse> =
     boundary_arn: null,
     password_last_used: null,
   };
-  try {
-    await store.transaction(async (tx) => {
+  await claimingName('user', input.UserName, () =>
+    store.transaction(async (tx) => {
       if (input.PermissionsBoundary !== undefined) row.boundary_arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
       await tx.insertInto('users').values(row).execute();
       await putTags(tx, 'user', row.id, input.Tags);
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`User with name ${input.UserName} already exists.`);
-    throw error;
-  }
+    }),
+  );
   return { User: toUser(context, row, input.Tags?.length ? { Tags: input.Tags } : {}) };
 };
 
@@ -88,22 +85,8 @@ export const ListUsers: Handler<Input<ListUsersRequest>, ListUsersResponse> = as
   return { Users: page.items.map((row) => toUser(context, row)), ...pageResponse(page.next) };
 };
 
-export const UpdateUser: Handler<Input<UpdateUserRequest>, void> = async (input, context) => {
-  try {
-    await context.store.transaction(async (tx) => {
-      const row = await requireUser(tx, context, input.UserName);
-      const name = input.NewUserName ?? row.name;
-      await tx
-        .updateTable('users')
-        .set({ name, name_lower: name.toLowerCase(), path: input.NewPath ?? row.path })
-        .where('id', '=', row.id)
-        .execute();
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new EntityAlreadyExists(`User with name ${input.NewUserName} already exists.`);
-    throw error;
-  }
-};
+export const UpdateUser: Handler<Input<UpdateUserRequest>, void> = (input, context) =>
+  renameEntity(context, 'user', input.UserName, { newName: input.NewUserName, newPath: input.NewPath });
 
 export const DeleteUser: Handler<Input<DeleteUserRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
