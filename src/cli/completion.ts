@@ -57,5 +57,5 @@ export function addCompletion(program: Command): void {
       else if (shell === 'zsh') process.stdout.write(`autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(program)}`);
       else throw new UsageError(`unknown shell "${shell}": use bash or zsh`);
     });
-  withExample(completion, 'source <(deployport completion bash)', 'deployport completion zsh > "${fpath[1]}/_deployport"');
+  withExample(completion, 'deployport completion bash >> ~/.bashrc', 'deployport completion zsh >> ~/.zshrc');
 }

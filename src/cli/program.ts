@@ -21,7 +21,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--query <jmespath>', 'a JMESPath expression applied to the response, as in the AWS CLI'))
     .addOption(new Option('--debug', 'log each request (without secrets) to stderr'))
     .exitOverride()
-    .showSuggestionAfterError();
+    .showSuggestionAfterError()
+    // Commander puts "(Did you mean …?)" on a line of its own: every failure is one line.
+    .configureOutput({ outputError: (message, write) => write(`${message.trimEnd().replace(/\n+/g, ' ')}\n`) });
   withExample(program, 'deployport iam users create john-developer', 'deployport iam roles assume developer-access', 'deployport --profile temp-role sts whoami');
 
   addServer(program);

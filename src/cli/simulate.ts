@@ -39,8 +39,7 @@ export function contextEntries(pairs: readonly string[]): { ContextKeyName: stri
   }
   return [...byKey].map(([key, values]) => {
     const type = typeOf(values[0] ?? '');
-    const wire = type === 'ip' ? 'ipAddress' : type;
-    return { ContextKeyName: key, ContextKeyValues: values, ContextKeyType: values.length > 1 ? `${wire}List` : wire };
+    return { ContextKeyName: key, ContextKeyValues: values, ContextKeyType: values.length > 1 ? `${type}List` : type };
   });
 }
 
