@@ -166,12 +166,13 @@ describe.each(BACKENDS)('managed policies on %s', (backend) => {
     const arn = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
     expect((await root.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.PolicyName).toBe('ReadOnlyAccess');
     expect((await root.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v1' }))).PolicyVersion?.Document).toContain('iam%3AGet*');
+    // Each call is made when its turn comes: calls made up front reject before they are awaited.
     for (const attempt of [
-      root.send(new DeletePolicyCommand({ PolicyArn: arn })),
-      root.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: allow('*') })),
-      root.send(new TagPolicyCommand({ PolicyArn: arn, Tags: [{ Key: 'a', Value: 'b' }] })),
+      () => root.send(new DeletePolicyCommand({ PolicyArn: arn })),
+      () => root.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: allow('*') })),
+      () => root.send(new TagPolicyCommand({ PolicyArn: arn, Tags: [{ Key: 'a', Value: 'b' }] })),
     ]) {
-      expect(await failure(attempt)).toMatchObject({ name: 'AccessDenied', status: 403, message: expect.stringContaining('managed by AWS') });
+      expect(await failure(attempt())).toMatchObject({ name: 'AccessDenied', status: 403, message: expect.stringContaining('managed by AWS') });
     }
   });
 
