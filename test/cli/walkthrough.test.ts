@@ -48,6 +48,8 @@ describe('the deployport walkthrough', () => {
     const configure = await deployport(home, ['configure', '-i', credentials.AccessKeyId, '-k', credentials.SecretAccessKey, '-r', 'us-nyc'], { env });
     expect(configure.code).toBe(0);
     expect(statSync(join(home.home, '.deployport', 'credentials')).mode & 0o777).toBe(0o600);
+    // The same key id as assume saved: its session token stays (the server would accept it without).
+    expect(readHomeFile(home, '.deployport/credentials')).toMatch(/\[temp-role\]\naccess_key_id = ASIA\w+\nsecret_access_key = \S+\nsession_token = \S+/);
     expect(readHomeFile(home, '.deployport/config')).toMatch(/\[temp-role\]\nregion = us-nyc\nendpoint = http:/);
 
     const whoami = await deployport(home, ['sts', 'whoami'], { env });
