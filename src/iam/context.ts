@@ -75,6 +75,8 @@ export interface OperationContext {
   readonly authorizer: Authorizer;
   /** The condition keys of the request itself (aws:SourceIp, aws:CurrentTime, aws:RequestedRegion…). */
   readonly requestContext: Readonly<Record<string, ContextValue>>;
+  /** The URL the request reached the server at (scheme, host and port), where the server knows it. */
+  readonly endpoint?: string;
 }
 
 /**

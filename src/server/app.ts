@@ -40,6 +40,7 @@ import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type K
 import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
 import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
+import { registerFederationRoutes } from './federation-routes.js';
 import { registerWorkloadCredentials } from './workload-credentials.js';
 
 /** What the app is built from. */
@@ -132,7 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         });
       }
 
-      const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext };
+      const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };
       const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
       if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
       return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId), requestId };
@@ -149,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.post('/', route);
   app.get('/', route);
   registerWorkloadCredentials(app, { store, clock, sealer, config, internalFailure });
+  registerFederationRoutes(app, { store });
 
   // Fastify's own refusals (a body over the limit, a bad content length…) in AWS's shape too.
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {

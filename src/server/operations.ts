@@ -19,6 +19,7 @@ import * as groups from '../iam/groups.js';
 import * as accessKeys from '../iam/access-keys.js';
 import * as loginProfiles from '../iam/login-profiles.js';
 import * as mfa from '../iam/mfa.js';
+import * as outboundFederation from '../iam/outbound-federation.js';
 import * as accessKeyInfo from '../sts/access-key-info.js';
 import * as assumeRole from '../sts/assume-role.js';
 import * as authorizationMessage from '../sts/authorization-message.js';
@@ -26,6 +27,7 @@ import * as callerIdentity from '../sts/caller-identity.js';
 import * as saml from '../sts/saml.js';
 import * as sessionToken from '../sts/session-token.js';
 import * as webIdentity from '../sts/web-identity.js';
+import * as webIdentityToken from '../sts/web-identity-token.js';
 import * as workloadTokens from '../sts/workload-tokens.js';
 import * as accounts from '../iam/accounts.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
@@ -45,8 +47,8 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate]),
-  sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, outboundFederation]),
+  sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity, webIdentityToken]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };
 
