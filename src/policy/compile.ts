@@ -12,7 +12,7 @@ import { MalformedPolicyDocumentError, pointerOf } from './errors.js';
 import { parse } from './parse.js';
 import type { NamedPolicy, PolicySet, PolicyType, StatementRef } from './types.js';
 import { validate } from './validate.js';
-import { parseTemplate, render, type Template } from './variables.js';
+import { parseTemplate, render } from './variables.js';
 import { compileGlob, type Matcher } from './wildcard.js';
 
 /**

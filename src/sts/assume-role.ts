@@ -9,13 +9,11 @@ import type { AssumeRoleRequest, AssumeRoleResponse } from '@aws-sdk/client-sts'
 import { AccessDenied } from '../authz/errors.js';
 import type { AuthorizationRequest } from '../authz/authorizer.js';
 import type { ContextValue, Decision } from '../policy/index.js';
-import { arn, iamArn } from '../shared/arn.js';
+import { iamArn } from '../shared/arn.js';
 import type { Caller, Handler, Input, OperationContext } from '../iam/context.js';
 import { InvalidInput, ValidationError } from '../iam/errors.js';
 import type { Db } from '../store/store.js';
-import { PackedPolicyTooLarge } from './errors.js';
-import { issueSession } from './sessions.js';
-import { sessionPolicies } from './session-policies.js';
+import { startRoleSession } from './sessions.js';
 
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role(\/(?:[\u0021-\u007E]*\/)?)?([\w+=,.@-]+)$/;
 /** A chained session lasts an hour at most (IAM UG, "Role chaining"). */
@@ -121,31 +119,16 @@ export const AssumeRole: Handler<Input<AssumeRoleRequest>, AssumeRoleResponse> =
   if (input.Tags?.length || input.TransitiveTagKeys?.length) await authorizeOnRole(context, role, 'sts:TagSession', requestKeys);
   if (input.SourceIdentity !== undefined && inheritedSource === undefined) await authorizeOnRole(context, role, 'sts:SetSourceIdentity', requestKeys);
 
-  const policies = await sessionPolicies(store.db, role.accountId, input.Policy, input.PolicyArns);
-  const packed = Math.ceil((policies.size / 2048) * 100);
-  if (packed > 100) throw new PackedPolicyTooLarge(`Packed policy consumes ${packed}% of allotted space, please use smaller policy for user.`);
-
-  const credentials = await store.transaction(async (tx) => {
-    const issued = await issueSession(tx, context, {
-      kind: 'assumed-role',
-      accountId: role.accountId,
-      principalId: role.id,
-      name: input.RoleSessionName,
-      durationSeconds: duration,
-      policies: policies.list,
-      tags,
-      transitiveTagKeys: transitive,
-      sourceIdentity,
-      chained,
-      mfa: caller.session?.mfa ?? false,
-    });
-    await tx.updateTable('roles').set({ last_used_at: new Date(context.clock.now()).toISOString(), last_used_region: String(context.requestContext['aws:RequestedRegion'] ?? config.region) }).where('id', '=', role.id).execute();
-    return issued;
+  const session = await startRoleSession(context, role, {
+    name: input.RoleSessionName,
+    durationSeconds: duration,
+    policy: input.Policy,
+    policyArns: input.PolicyArns,
+    tags,
+    transitiveTagKeys: transitive,
+    sourceIdentity,
+    chained,
+    mfa: caller.session?.mfa ?? false,
   });
-  return {
-    Credentials: credentials,
-    AssumedRoleUser: { AssumedRoleId: `${role.id}:${input.RoleSessionName}`, Arn: arn(config.partition, 'sts', '', role.accountId, `assumed-role/${role.name}/${input.RoleSessionName}`) },
-    ...(policies.list.length > 0 && { PackedPolicySize: packed }),
-    ...(sourceIdentity !== undefined && { SourceIdentity: sourceIdentity }),
-  };
+  return { ...session, ...(sourceIdentity !== undefined && { SourceIdentity: sourceIdentity }) };
 };

@@ -11,12 +11,10 @@ import type { Handler, Input } from '../iam/context.js';
 import { ValidationError } from '../iam/errors.js';
 import { findSamlProvider } from '../iam/saml-providers.js';
 import { compile, evaluate, type ContextValue } from '../policy/index.js';
-import { arn } from '../shared/arn.js';
 import { findRole } from './assume-role.js';
-import { ExpiredToken, IDPRejectedClaim, InvalidIdentityToken, PackedPolicyTooLarge } from './errors.js';
+import { ExpiredToken, IDPRejectedClaim, InvalidIdentityToken } from './errors.js';
 import { verifySamlResponse, type SamlClaims } from './saml-assertion.js';
-import { issueSession } from './sessions.js';
-import { sessionPolicies } from './session-policies.js';
+import { startRoleSession } from './sessions.js';
 
 /** The attributes AWS reads from an assertion (IAM UG, "Configure SAML assertions…": Attribute elements). */
 const ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/';
@@ -173,34 +171,22 @@ export const AssumeRoleWithSAML: Handler<Input<AssumeRoleWithSAMLRequest>, Assum
   if (tagKeys.length > 0 && !allows('sts:TagSession')) throw denied('sts:TagSession');
   if (sourceIdentity !== undefined && !allows('sts:SetSourceIdentity')) throw denied('sts:SetSourceIdentity');
 
-  const policies = await sessionPolicies(store.db, role.accountId, input.Policy, input.PolicyArns);
-  const packed = Math.ceil((policies.size / 2048) * 100);
-  if (packed > 100) throw new PackedPolicyTooLarge(`Packed policy consumes ${packed}% of allotted space, please use smaller policy for user.`);
-
-  const credentials = await store.transaction(async (tx) => {
-    const issued = await issueSession(tx, context, {
-      kind: 'assumed-role',
-      accountId: role.accountId,
-      principalId: role.id,
-      name: sessionName,
-      durationSeconds: duration,
-      policies: policies.list,
-      tags,
-      transitiveTagKeys: transitive,
-      sourceIdentity,
-    });
-    await tx.updateTable('roles').set({ last_used_at: new Date(now).toISOString(), last_used_region: String(context.requestContext['aws:RequestedRegion'] ?? config.region) }).where('id', '=', role.id).execute();
-    return issued;
+  const session = await startRoleSession(context, role, {
+    name: sessionName,
+    durationSeconds: duration,
+    policy: input.Policy,
+    policyArns: input.PolicyArns,
+    tags,
+    transitiveTagKeys: transitive,
+    sourceIdentity,
   });
   return {
-    Credentials: credentials,
-    AssumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: arn(config.partition, 'sts', '', role.accountId, `assumed-role/${role.name}/${sessionName}`) },
+    ...session,
     Audience: claims.recipient,
     Issuer: claims.issuer,
     NameQualifier: nameQualifier,
     Subject: claims.subject,
     SubjectType: claims.subjectType,
-    ...(policies.list.length > 0 && { PackedPolicySize: packed }),
     ...(sourceIdentity !== undefined && { SourceIdentity: sourceIdentity }),
   };
 };

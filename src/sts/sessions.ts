@@ -4,7 +4,11 @@
  * its SHA-256 is kept. Every STS operation that hands out credentials goes through `issueSession`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { PolicyDescriptorType } from '@aws-sdk/client-sts';
 import type { OperationContext, SessionInfo } from '../iam/context.js';
+import { arn } from '../shared/arn.js';
+import { PackedPolicyTooLarge } from './errors.js';
+import { sessionPolicies } from './session-policies.js';
 import { newId, newSecretAccessKey } from '../shared/ids.js';
 import type { Db } from '../store/store.js';
 import type { SessionsTable } from '../store/schema.js';
@@ -67,4 +71,58 @@ export async function issueSession(db: Db, context: Pick<OperationContext, 'cloc
   // Expired sessions are of no use to anyone: sweep a few whenever a new one is made.
   await db.deleteFrom('sessions').where('expires_at', '<', new Date(now - 3600_000).toISOString()).execute();
   return credentials;
+}
+
+/** What a role session of the AssumeRole family is made of, besides its role. */
+export interface RoleSessionSpec {
+  readonly name: string;
+  readonly durationSeconds: number;
+  /** The request's inline session policy and managed session policy ARNs. */
+  readonly policy?: string;
+  readonly policyArns?: readonly PolicyDescriptorType[];
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly transitiveTagKeys?: readonly string[];
+  readonly sourceIdentity?: string;
+  readonly chained?: boolean;
+  readonly mfa?: boolean;
+}
+
+/**
+ * Starts a session of a role, as AssumeRole, AssumeRoleWithWebIdentity and AssumeRoleWithSAML all
+ * do once they have decided: the session policies read and packed (PackedPolicyTooLarge past the
+ * quota), the session issued and the role's last use recorded in one transaction. Answers the
+ * members their responses share.
+ */
+export async function startRoleSession(
+  context: Pick<OperationContext, 'store' | 'clock' | 'sealer' | 'config' | 'requestContext'>,
+  role: { readonly id: string; readonly name: string; readonly accountId: string },
+  spec: RoleSessionSpec,
+): Promise<{ Credentials: Credentials; AssumedRoleUser: { AssumedRoleId: string; Arn: string }; PackedPolicySize?: number }> {
+  const { store, clock, config } = context;
+  const policies = await sessionPolicies(store.db, role.accountId, spec.policy, spec.policyArns);
+  const packed = Math.ceil((policies.size / 2048) * 100);
+  if (packed > 100) throw new PackedPolicyTooLarge(`Packed policy consumes ${packed}% of allotted space, please use smaller policy for user.`);
+  const credentials = await store.transaction(async (tx) => {
+    const issued = await issueSession(tx, context, {
+      kind: 'assumed-role',
+      accountId: role.accountId,
+      principalId: role.id,
+      name: spec.name,
+      durationSeconds: spec.durationSeconds,
+      policies: policies.list,
+      tags: spec.tags,
+      transitiveTagKeys: spec.transitiveTagKeys,
+      sourceIdentity: spec.sourceIdentity,
+      chained: spec.chained,
+      mfa: spec.mfa,
+    });
+    const region = String(context.requestContext['aws:RequestedRegion'] ?? config.region);
+    await tx.updateTable('roles').set({ last_used_at: new Date(clock.now()).toISOString(), last_used_region: region }).where('id', '=', role.id).execute();
+    return issued;
+  });
+  return {
+    Credentials: credentials,
+    AssumedRoleUser: { AssumedRoleId: `${role.id}:${spec.name}`, Arn: arn(config.partition, 'sts', '', role.accountId, `assumed-role/${role.name}/${spec.name}`) },
+    ...(policies.list.length > 0 && { PackedPolicySize: packed }),
+  };
 }

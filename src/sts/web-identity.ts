@@ -11,13 +11,11 @@ import { AccessDenied } from '../authz/errors.js';
 import type { Handler, Input } from '../iam/context.js';
 import { ValidationError } from '../iam/errors.js';
 import { compile, evaluate, type ContextValue, type Decision } from '../policy/index.js';
-import { arn } from '../shared/arn.js';
 import type { Db } from '../store/store.js';
 import { findRole } from './assume-role.js';
-import { ExpiredTokenException, InvalidIdentityToken, PackedPolicyTooLarge } from './errors.js';
+import { ExpiredTokenException, InvalidIdentityToken } from './errors.js';
 import { issuerKeys } from './jwks.js';
-import { issueSession } from './sessions.js';
-import { sessionPolicies } from './session-policies.js';
+import { startRoleSession } from './sessions.js';
 
 /** The asymmetric algorithms issuers sign ID tokens with; never `none`, nor an HMAC whose secret would be shared. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
@@ -150,31 +148,19 @@ export const AssumeRoleWithWebIdentity: Handler<Input<AssumeRoleWithWebIdentityR
     if (decision.decision !== 'Allow') throw deny(decision);
   }
 
-  const policies = await sessionPolicies(store.db, role.accountId, input.Policy, input.PolicyArns);
-  const packed = Math.ceil((policies.size / 2048) * 100);
-  if (packed > 100) throw new PackedPolicyTooLarge(`Packed policy consumes ${packed}% of allotted space, please use smaller policy for user.`);
-
-  const credentials = await store.transaction(async (tx) => {
-    const issued = await issueSession(tx, context, {
-      kind: 'assumed-role',
-      accountId: role.accountId,
-      principalId: role.id,
-      name: input.RoleSessionName,
-      durationSeconds: duration,
-      policies: policies.list,
-      sourceIdentity,
-    });
-    await tx.updateTable('roles').set({ last_used_at: new Date(now).toISOString(), last_used_region: String(context.requestContext['aws:RequestedRegion'] ?? config.region) }).where('id', '=', role.id).execute();
-    return issued;
+  const session = await startRoleSession(context, role, {
+    name: input.RoleSessionName,
+    durationSeconds: duration,
+    policy: input.Policy,
+    policyArns: input.PolicyArns,
+    sourceIdentity,
   });
   return {
-    Credentials: credentials,
+    ...session,
     SubjectFromWebIdentityToken: payload.sub,
-    AssumedRoleUser: { AssumedRoleId: `${role.id}:${input.RoleSessionName}`, Arn: arn(config.partition, 'sts', '', role.accountId, `assumed-role/${role.name}/${input.RoleSessionName}`) },
     // AWS answers the provider's ARN here, though the API reference says the token's iss.
     Provider: provider.arn,
     Audience: audience,
-    ...(policies.list.length > 0 && { PackedPolicySize: packed }),
     ...(sourceIdentity !== undefined && { SourceIdentity: sourceIdentity }),
   };
 };
