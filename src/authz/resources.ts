@@ -90,6 +90,9 @@ export function inputContext(input: Params): Record<string, ContextValue> {
   const context: Record<string, ContextValue> = {};
   const policyArn = text(input, 'PolicyArn');
   if (policyArn !== undefined) context['iam:PolicyARN'] = policyArn;
+  // Passing a role to a service (CreateWorkloadToken is authorized as iam:PassRole) names the service.
+  const passedTo = text(input, 'ServicePrincipal');
+  if (passedTo !== undefined) context['iam:PassedToService'] = passedTo;
   const boundary = text(input, 'PermissionsBoundary');
   if (boundary !== undefined) context['iam:PermissionsBoundary'] = boundary;
   const tags = input['Tags'];

@@ -127,6 +127,16 @@ describe.each(BACKENDS)('workload credentials on %s', (backend) => {
     expect((await callDeployport(t, deployer, 'CreateWorkloadToken', { RoleName: 'people-only', ServicePrincipal: 'compute.deployport.internal' })).status).toBe(403);
   });
 
+  it('names the service in iam:PassedToService, so a PassRole grant can be limited to one service', async () => {
+    await t.iam.send(new CreateUserCommand({ UserName: 'scoped-deployer' }));
+    const key = await t.iam.send(new CreateAccessKeyCommand({ UserName: 'scoped-deployer' }));
+    const deployer = { accessKeyId: key.AccessKey!.AccessKeyId!, secretAccessKey: key.AccessKey!.SecretAccessKey! };
+    await role('both', doc({ Effect: 'Allow', Principal: { Service: ['compute.deployport.internal', 'functions.deployport.internal'] }, Action: 'sts:AssumeRole' }));
+    await t.iam.send(new PutUserPolicyCommand({ UserName: 'scoped-deployer', PolicyName: 'pass', PolicyDocument: doc({ Effect: 'Allow', Action: 'iam:PassRole', Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': 'functions.deployport.internal' } } }) }));
+    expect((await callDeployport(t, deployer, 'CreateWorkloadToken', { RoleName: 'both', ServicePrincipal: 'functions.deployport.internal' })).status).toBe(200);
+    expect((await callDeployport(t, deployer, 'CreateWorkloadToken', { RoleName: 'both', ServicePrincipal: 'compute.deployport.internal' })).status).toBe(403);
+  });
+
   it('accepts the configured service principals and AWS\'s, and no others', async () => {
     expect((await token('app', 'ecs-tasks.amazonaws.com')).token).toMatch(/^dpwt-/);
     const unknown = await callDeployport(t, t.admin, 'CreateWorkloadToken', { RoleName: 'app', ServicePrincipal: 'evil.example.com' });
