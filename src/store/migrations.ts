@@ -214,7 +214,43 @@ export const samlProviders: Migration = {
   },
 };
 
+/** Delegation requests: one row per request, its state and, once sent, the hash of its trade-in token. */
+const delegationRequests: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('delegation_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('requestor_account_id', 'text', (c) => c.notNull())
+      .addColumn('requestor_name', 'text')
+      .addColumn('owner_account_id', 'text')
+      .addColumn('owner_id', 'text')
+      .addColumn('approver_id', 'text')
+      .addColumn('approver_kind', 'text')
+      .addColumn('approver_entity_id', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('request_message', 'text')
+      .addColumn('permissions', 'text', (c) => c.notNull())
+      .addColumn('permission_policy', 'text', (c) => c.notNull())
+      .addColumn('requestor_workflow_id', 'text', (c) => c.notNull())
+      .addColumn('redirect_url', 'text')
+      .addColumn('notification_channel', 'text', (c) => c.notNull())
+      .addColumn('session_duration', 'integer', (c) => c.notNull())
+      .addColumn('only_send_by_owner', 'integer', (c) => c.notNull())
+      .addColumn('notes', 'text')
+      .addColumn('rejection_reason', 'text')
+      .addColumn('token_hash', 'text', (c) => c.unique())
+      .addColumn('token_used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('delegation_requests_owner').on('delegation_requests').columns(['owner_account_id', 'id']).execute();
+    await db.schema.createIndex('delegation_requests_requestor').on('delegation_requests').columns(['requestor_account_id', 'id']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0009_delegation_requests': delegationRequests }),
 };

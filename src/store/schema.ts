@@ -199,6 +199,42 @@ export interface SamlProvidersTable {
   created_at: string;
 }
 
+/** A delegation request: a partner account asks an owner account for temporary access (IAM UG, "Temporary delegation"). */
+export interface DelegationRequestsTable {
+  id: string;
+  /** The partner account that created the request. */
+  requestor_account_id: string;
+  requestor_name: string | null;
+  /** Named at creation, or set by AssociateDelegationRequest. */
+  owner_account_id: string | null;
+  /** The ARN of the identity that associated the request. */
+  owner_id: string | null;
+  /** The identity that accepted: its ARN, kind and user or role id; the delegated session is its. */
+  approver_id: string | null;
+  approver_kind: 'user' | 'assumed-role' | null;
+  approver_entity_id: string | null;
+  state: string;
+  description: string;
+  request_message: string | null;
+  /** The DelegationPermission as sent (template ARN and parameters), JSON. */
+  permissions: string;
+  /** The policy the template resolves to: the permissions the delegated session gets. */
+  permission_policy: string;
+  requestor_workflow_id: string;
+  redirect_url: string | null;
+  notification_channel: string;
+  session_duration: number;
+  only_send_by_owner: number;
+  notes: string | null;
+  rejection_reason: string | null;
+  /** SHA-256 of the trade-in token, hex, once SendDelegationToken has sent it. */
+  token_hash: string | null;
+  token_used_at: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -221,4 +257,5 @@ export interface Database {
   saml_providers: SamlProvidersTable;
   settings: SettingsTable;
   workload_tokens: WorkloadTokensTable;
+  delegation_requests: DelegationRequestsTable;
 }
