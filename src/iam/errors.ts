@@ -18,3 +18,5 @@ export const ValidationError = defineError('ValidationError', 400);
 export const InvalidAuthenticationCode = defineError('InvalidAuthenticationCode', 403);
 /** An operation only IAM users may call, called by another kind of principal (IAM API, "ChangePassword"). */
 export const InvalidUserType = defineError('InvalidUserType', 400);
+/** The caller's account is in no organization (IAM API, "EnableOrganizationsRootCredentialsManagement"); the code is the model's shape name. */
+export const OrganizationNotFound = defineError('OrganizationNotFoundException', 400);

@@ -30,6 +30,10 @@ import * as webIdentity from '../sts/web-identity.js';
 import * as webIdentityToken from '../sts/web-identity-token.js';
 import * as workloadTokens from '../sts/workload-tokens.js';
 import * as accounts from '../iam/accounts.js';
+import * as accountSettings from '../iam/account-settings.js';
+import * as mfaDevices from '../iam/mfa-devices.js';
+import * as organizations from '../iam/organizations.js';
+import * as assumeRoot from '../sts/assume-root.js';
 import * as delegationRequests from '../iam/delegation-requests.js';
 import * as delegatedAccessToken from '../sts/delegated-access-token.js';
 import { SERVICES, type ServiceName } from '../protocol/index.js';
@@ -49,8 +53,8 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, outboundFederation, delegationRequests]),
-  sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity, webIdentityToken, delegatedAccessToken]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, outboundFederation, delegationRequests, accountSettings, mfaDevices, organizations]),
+  sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity, webIdentityToken, delegatedAccessToken, assumeRoot]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };
 

@@ -1,7 +1,8 @@
 /** Who may call at all: SigV4 as the SDKs sign it, and the AWS errors for everything else. */
-import { GetAccountSummaryCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand, type IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HANDLERS } from '../../src/server/operations.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -92,10 +93,21 @@ describe('operations not implemented yet', () => {
     await t?.close();
   });
 
-  it('answer NotImplemented 501 in the AWS shape', async () => {
-    // Chosen from the later issue's operations; this test moves on as they land.
-    const error = await failure(t.iam.send(new GetAccountSummaryCommand({})));
+  // Operations of the later issue, each with an input that passes validation; the test takes the
+  // first that has no handler yet, so it moves on by itself as they land.
+  const candidates: readonly [string, (iam: IAMClient) => Promise<unknown>][] = [
+    ['GetServiceLastAccessedDetails', (iam) => iam.send(new GetServiceLastAccessedDetailsCommand({ JobId: '00000000-0000-0000-0000-000000000000' }))],
+    ['GenerateServiceLastAccessedDetails', (iam) => iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: 'arn:aws:iam::123456789012:user/someone' }))],
+  ];
+  const unimplemented = candidates.find(([name]) => !HANDLERS.iam.has(name));
+
+  // Once every candidate is implemented there is nothing left to call: the test says so rather than passing.
+  it.skipIf(unimplemented === undefined)('answer NotImplemented 501 in the AWS shape', async () => {
+    if (unimplemented === undefined) throw new Error('skipped above');
+    const [name, command] = unimplemented;
+    const error = await failure(command(t.iam));
     expect(error.status).toBe(501);
     expect(error.name).toBe('NotImplemented');
+    expect(error.message).toBe(`The operation ${name} is not implemented by this server.`);
   });
 });
