@@ -20,3 +20,13 @@ export const InvalidAuthenticationCode = defineError('InvalidAuthenticationCode'
 export const InvalidUserType = defineError('InvalidUserType', 400);
 /** The caller's account is in no organization (IAM API, "EnableOrganizationsRootCredentialsManagement"); the code is the model's shape name. */
 export const OrganizationNotFound = defineError('OrganizationNotFoundException', 400);
+/** Certificates and keys (IAM API, "UploadServerCertificate", "UploadSigningCertificate", "UploadSSHPublicKey"). */
+export const MalformedCertificate = defineError('MalformedCertificate', 400);
+export const KeyPairMismatch = defineError('KeyPairMismatch', 400);
+export const InvalidCertificate = defineError('InvalidCertificate', 400);
+export const DuplicateCertificate = defineError('DuplicateCertificate', 409);
+export const InvalidPublicKey = defineError('InvalidPublicKey', 400);
+export const UnrecognizedPublicKeyEncoding = defineError('UnrecognizedPublicKeyEncoding', 400);
+export const DuplicateSSHPublicKey = defineError('DuplicateSSHPublicKey', 400);
+/** The model's ServiceNotSupportedException goes by the code NotSupportedService on the wire. */
+export const NotSupportedService = defineError('NotSupportedService', 404);

@@ -19,6 +19,10 @@ import * as groups from '../iam/groups.js';
 import * as accessKeys from '../iam/access-keys.js';
 import * as loginProfiles from '../iam/login-profiles.js';
 import * as mfa from '../iam/mfa.js';
+import * as serverCertificates from '../iam/server-certificates.js';
+import * as signingCertificates from '../iam/signing-certificates.js';
+import * as sshPublicKeys from '../iam/ssh-public-keys.js';
+import * as serviceCredentials from '../iam/service-credentials.js';
 import * as outboundFederation from '../iam/outbound-federation.js';
 import * as accessKeyInfo from '../sts/access-key-info.js';
 import * as assumeRole from '../sts/assume-role.js';
@@ -53,7 +57,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, outboundFederation, delegationRequests, accountSettings, mfaDevices, organizations]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, serverCertificates, signingCertificates, sshPublicKeys, serviceCredentials, outboundFederation, delegationRequests, accountSettings, mfaDevices, organizations]),
   sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity, webIdentityToken, delegatedAccessToken, assumeRoot]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };

@@ -250,7 +250,48 @@ const delegationRequests: Migration = {
   },
 };
 
+/** Server and signing certificates, SSH public keys and service-specific credentials. */
+const certificatesAndKeys: Migration = {
+  async up(db: AnyDb) {
+    await namedEntityTable(db, 'server_certificates', (t) =>
+      t
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('chain', 'text')
+        .addColumn('private_key_sealed', 'text', (c) => c.notNull())
+        .addColumn('expiration', 'text', (c) => c.notNull()),
+    );
+    for (const table of ['signing_certificates', 'ssh_public_keys']) {
+      await db.schema
+        .createTable(table)
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex(`${table}_user`).on(table).column('user_id').execute();
+    }
+    // The same certificate may belong to one user of an account; the same SSH key once per user.
+    await db.schema.createIndex('signing_certificates_unique').on('signing_certificates').columns(['account_id', 'fingerprint']).unique().execute();
+    await db.schema.createIndex('ssh_public_keys_unique').on('ssh_public_keys').columns(['user_id', 'fingerprint']).unique().execute();
+    await db.schema
+      .createTable('service_credentials')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('service_name', 'text', (c) => c.notNull())
+      .addColumn('service_user_name', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('service_credentials_user').on('service_credentials').columns(['user_id', 'service_name']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0009_delegation_requests': delegationRequests }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests }),
 };

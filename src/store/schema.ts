@@ -235,6 +235,54 @@ export interface DelegationRequestsTable {
   expires_at: string;
 }
 
+/** A server certificate: the certificate and chain as uploaded, its private key sealed (never returned). */
+export interface ServerCertificatesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_lower: string;
+  path: string;
+  body: string;
+  chain: string | null;
+  private_key_sealed: string;
+  expiration: string;
+  created_at: string;
+}
+
+/** An X.509 signing certificate of a user; `fingerprint` (SHA-256 of the DER) finds duplicates in the account. */
+export interface SigningCertificatesTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  body: string;
+  fingerprint: string;
+  status: 'Active' | 'Inactive';
+  created_at: string;
+}
+
+/** An SSH public key of a user, kept in OpenSSH form; `fingerprint` is AWS's MD5 colon-hex. */
+export interface SshPublicKeysTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  body: string;
+  fingerprint: string;
+  status: 'Active' | 'Inactive';
+  created_at: string;
+}
+
+/** A service-specific credential of a user: the password only as an scrypt hash. */
+export interface ServiceCredentialsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  service_name: string;
+  service_user_name: string;
+  password_hash: string;
+  status: 'Active' | 'Inactive';
+  created_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -257,5 +305,9 @@ export interface Database {
   saml_providers: SamlProvidersTable;
   settings: SettingsTable;
   workload_tokens: WorkloadTokensTable;
+  server_certificates: ServerCertificatesTable;
+  signing_certificates: SigningCertificatesTable;
+  ssh_public_keys: SshPublicKeysTable;
+  service_credentials: ServiceCredentialsTable;
   delegation_requests: DelegationRequestsTable;
 }
