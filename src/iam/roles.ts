@@ -25,6 +25,7 @@ import { boundaryMember, requireBoundaryPolicy } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DeleteConflict, LimitExceeded } from './errors.js';
 import { claimingName, requireEntity } from './named-entities.js';
+import { assertModifiableRole } from './service-linked-roles.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
 import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
@@ -151,6 +152,7 @@ export const UpdateAssumeRolePolicy: Handler<Input<UpdateAssumeRolePolicyRequest
   const document = trustPolicy(input.PolicyDocument);
   await context.store.transaction(async (tx) => {
     const row = await requireRole(tx, context, input.RoleName);
+    assertModifiableRole(row);
     await tx.updateTable('roles').set({ trust_policy: document }).where('id', '=', row.id).execute();
   });
 };
@@ -158,6 +160,7 @@ export const UpdateAssumeRolePolicy: Handler<Input<UpdateAssumeRolePolicyRequest
 export const DeleteRole: Handler<Input<DeleteRoleRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
     const row = await requireRole(tx, context, input.RoleName);
+    assertModifiableRole(row);
     // AWS refuses to delete a role that is still in use, saying what to undo first (IAM API, "DeleteRole").
     const [profile, attached, inline] = await Promise.all([
       tx.selectFrom('instance_profile_roles').select('profile_id').where('role_id', '=', row.id).executeTakeFirst(),
