@@ -10,7 +10,7 @@ import {
   GetUserCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base32Decode, hotp } from '../../src/iam/totp.js';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -85,6 +85,14 @@ describe.each(BACKENDS)('credential report on %s', (backend) => {
     const key = first.AccessKey;
     // Alice has no permissions: the call is denied, but her key was used all the same.
     await t.iamAs({ accessKeyId: key?.AccessKeyId ?? '', secretAccessKey: key?.SecretAccessKey ?? '' }).send(new GetUserCommand({})).catch(() => undefined);
+    // The server records a key's use after answering: wait for the record before generating.
+    await vi.waitFor(
+      async () => {
+        const row = await t.server.store.db.selectFrom('access_keys').select('last_used_at').where('id', '=', key?.AccessKeyId ?? '').executeTakeFirst();
+        expect(row?.last_used_at).toBeTruthy();
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const { VirtualMFADevice } = await t.iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'report-alice' }));
     const seed = base32Decode(Buffer.from(VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString('ascii'));
     const step = Math.floor(Date.now() / 30_000) - 1;
