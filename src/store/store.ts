@@ -56,8 +56,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
-  // Kysely looks for its bookkeeping tables across schemas unless told which one is ours.
-  const { error } = await new Migrator({ db, provider: migrations, ...(schema && { migrationTableSchema: schema }) }).migrateToLatest();
+  // Kysely looks for its bookkeeping tables across schemas unless told which one is ours. Each
+  // migration adds tables of its own, so one that lands with a lower number than one already run
+  // may still run after it.
+  const { error } = await new Migrator({ db, provider: migrations, allowUnorderedMigrations: true, ...(schema && { migrationTableSchema: schema }) }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 

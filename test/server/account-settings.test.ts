@@ -172,7 +172,7 @@ describe.each(BACKENDS)('account settings on %s', (backend) => {
 
   describe('one MFA device', () => {
     let serial = '';
-    let seed: Buffer = Buffer.alloc(0);
+    let seed: Uint8Array = new Uint8Array(0);
     const codes = (offset: number) => {
       const step = Math.floor(clock.now() / 30_000) + offset;
       return { AuthenticationCode1: hotp(seed, step), AuthenticationCode2: hotp(seed, step + 1) };
