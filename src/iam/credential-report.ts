@@ -109,8 +109,16 @@ function keyFields(keys: readonly KeyRow[]): Pick<ReportRow, `access_key_${1 | 2
   };
 }
 
-/** This server stores no signing certificates in the report's sense yet: both slots are empty. */
-const NO_CERTIFICATES = { cert_1_active: flag(false), cert_1_last_rotated: NA, cert_2_active: flag(false), cert_2_last_rotated: NA } as const;
+/** The two signing-certificate slots, oldest first: FALSE and N/A for an empty one. */
+function certificateFields(certificates: readonly { readonly status: 'Active' | 'Inactive'; readonly created_at: string }[]): Pick<ReportRow, `cert_${1 | 2}_${'active' | 'last_rotated'}`> {
+  const [c1, c2] = certificates;
+  return {
+    cert_1_active: flag(c1?.status === 'Active'),
+    cert_1_last_rotated: c1 ? reportTime(c1.created_at) : NA,
+    cert_2_active: flag(c2?.status === 'Active'),
+    cert_2_last_rotated: c2 ? reportTime(c2.created_at) : NA,
+  };
+}
 
 /** The password policy's MaxPasswordAge in days, when it sets one. */
 async function maxPasswordAge(db: Db, accountId: string): Promise<number | undefined> {
@@ -131,7 +139,7 @@ function csvField(value: string): string {
 /** The report's CSV text: the header, the root's row, then each user's in name order. */
 export async function buildCredentialReport(db: Db, context: OperationContext): Promise<string> {
   const accountId = context.caller.accountId;
-  const [account, users, profiles, keys, devices, maxAge] = await Promise.all([
+  const [account, users, profiles, keys, devices, certificates, maxAge] = await Promise.all([
     db.selectFrom('accounts').select('created_at').where('id', '=', accountId).executeTakeFirst(),
     db.selectFrom('users').select(['id', 'name', 'path', 'created_at', 'password_last_used']).where('account_id', '=', accountId).orderBy('name_lower').execute(),
     db
@@ -148,6 +156,7 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
       .orderBy('id')
       .execute(),
     db.selectFrom('mfa_devices').select('user_id').where('account_id', '=', accountId).where('user_id', 'is not', null).execute(),
+    db.selectFrom('signing_certificates').select(['user_id', 'status', 'created_at', 'id']).where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute(),
     maxPasswordAge(db, accountId),
   ]);
   const passwordChanged = new Map(profiles.map((p) => [p.user_id, p.created_at]));
@@ -166,7 +175,8 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
       password_next_rotation: NOT_SUPPORTED,
       mfa_active: flag(withMfa.has(accountId)),
       ...keyFields(keysOf('root', accountId)),
-      ...NO_CERTIFICATES,
+      // Signing certificates here belong to IAM users only.
+      ...certificateFields([]),
     },
   ];
   for (const user of users) {
@@ -184,7 +194,7 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
       password_next_rotation: hasPassword && maxAge !== undefined ? reportTime(Date.parse(changed) + maxAge * 86_400_000) : NA,
       mfa_active: flag(withMfa.has(user.id)),
       ...keyFields(keysOf('user', user.id)),
-      ...NO_CERTIFICATES,
+      ...certificateFields(certificates.filter((c) => c.user_id === user.id)),
     });
   }
   const lines = [CREDENTIAL_REPORT_COLUMNS.join(','), ...rows.map((row) => CREDENTIAL_REPORT_COLUMNS.map((c) => csvField(row[c])).join(','))];

@@ -9,7 +9,10 @@ import {
   GetCredentialReportCommand,
   GetUserCommand,
   UpdateAccessKeyCommand,
+  UpdateSigningCertificateCommand,
+  UploadSigningCertificateCommand,
 } from '@aws-sdk/client-iam';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { base32Decode, hotp } from '../../src/iam/totp.js';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
@@ -98,6 +101,12 @@ describe.each(BACKENDS)('credential report on %s', (backend) => {
     const step = Math.floor(Date.now() / 30_000) - 1;
     await t.iam.send(new EnableMFADeviceCommand({ UserName: 'report-alice', SerialNumber: VirtualMFADevice?.SerialNumber, AuthenticationCode1: hotp(seed, step), AuthenticationCode2: hotp(seed, step + 1) }));
 
+    // Two signing certificates, the second made inactive.
+    const fixture = (path: string) => readFileSync(new URL(`../fixtures/certificates/${path}`, import.meta.url), 'utf8');
+    await t.iam.send(new UploadSigningCertificateCommand({ UserName: 'report-alice', CertificateBody: fixture('third-cert.pem') }));
+    const cert2 = await t.iam.send(new UploadSigningCertificateCommand({ UserName: 'report-alice', CertificateBody: fixture('fourth-cert.pem') }));
+    await t.iam.send(new UpdateSigningCertificateCommand({ UserName: 'report-alice', CertificateId: cert2.Certificate?.CertificateId, Status: 'Inactive' }));
+
     // The earlier report is still fresh: remove it, as if four hours had passed and it were replaced.
     await t.server.store.db.deleteFrom('settings').where('key', '=', reportKey()).execute();
     expect((await t.iam.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED');
@@ -121,7 +130,9 @@ describe.each(BACKENDS)('credential report on %s', (backend) => {
     // The second key is inactive and was never used: N/A for its use.
     expect(alice).toMatchObject({ access_key_2_active: 'false', access_key_2_last_used_date: 'N/A', access_key_2_last_used_region: 'N/A', access_key_2_last_used_service: 'N/A' });
     expect(alice?.['access_key_2_last_rotated']).toMatch(ISO);
-    expect(alice).toMatchObject({ cert_1_active: 'false', cert_1_last_rotated: 'N/A', cert_2_active: 'false', cert_2_last_rotated: 'N/A' });
+    expect(alice).toMatchObject({ cert_1_active: 'true', cert_2_active: 'false' });
+    expect(alice?.['cert_1_last_rotated']).toMatch(ISO);
+    expect(alice?.['cert_2_last_rotated']).toMatch(ISO);
 
     // A user without password or keys: false and N/A throughout.
     expect(rows.get('report-bob')).toMatchObject({
@@ -135,6 +146,10 @@ describe.each(BACKENDS)('credential report on %s', (backend) => {
       access_key_1_last_used_date: 'N/A',
       access_key_2_active: 'false',
       access_key_2_last_rotated: 'N/A',
+      cert_1_active: 'false',
+      cert_1_last_rotated: 'N/A',
+      cert_2_active: 'false',
+      cert_2_last_rotated: 'N/A',
     });
     // Every row has every column.
     for (const row of rows.values()) expect(Object.keys(row)).toHaveLength(22);
