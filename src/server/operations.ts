@@ -27,6 +27,7 @@ import * as outboundFederation from '../iam/outbound-federation.js';
 import * as contextKeys from '../iam/context-keys.js';
 import * as credentialReport from '../iam/credential-report.js';
 import * as serviceLinkedRoles from '../iam/service-linked-roles.js';
+import * as serviceLastAccessed from '../iam/service-last-accessed.js';
 import * as accessKeyInfo from '../sts/access-key-info.js';
 import * as assumeRole from '../sts/assume-role.js';
 import * as authorizationMessage from '../sts/authorization-message.js';
@@ -60,7 +61,7 @@ function collect(service: ServiceName, modules: readonly object[]): ReadonlyMap<
 
 /** Implemented operations by service. */
 export const HANDLERS: Readonly<Record<ServiceName, ReadonlyMap<string, AnyHandler>>> = {
-  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, serverCertificates, signingCertificates, sshPublicKeys, serviceCredentials, outboundFederation, delegationRequests, accountSettings, mfaDevices, organizations, credentialReport, contextKeys, serviceLinkedRoles]),
+  iam: collect('iam', [users, roles, boundaries, instanceProfiles, oidcProviders, samlProviders, groups, accessKeys, loginProfiles, mfa, managedPolicies, attachments, inlinePolicies, accountDetails, simulate, serverCertificates, signingCertificates, sshPublicKeys, serviceCredentials, outboundFederation, delegationRequests, accountSettings, mfaDevices, organizations, credentialReport, contextKeys, serviceLinkedRoles, serviceLastAccessed]),
   sts: collect('sts', [callerIdentity, assumeRole, saml, sessionToken, accessKeyInfo, authorizationMessage, webIdentity, webIdentityToken, delegatedAccessToken, assumeRoot]),
   deployport: collect('deployport', [accounts, workloadTokens]),
 };

@@ -291,7 +291,25 @@ const certificatesAndKeys: Migration = {
   },
 };
 
+/** The record of successful calls by user and role, for service last accessed data. */
+const accessRecords: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('access_records')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('entity_type', 'text', (c) => c.notNull())
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('service', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('last_at', 'text', (c) => c.notNull())
+      .addColumn('region', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('access_records_pk', ['entity_type', 'entity_id', 'action'])
+      .execute();
+    await db.schema.createIndex('access_records_service').on('access_records').columns(['account_id', 'service']).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests, '0010_access_records': accessRecords }),
 };

@@ -283,6 +283,19 @@ export interface ServiceCredentialsTable {
   created_at: string;
 }
 
+/** When a user or role last made a successful call of one action (service last accessed data). */
+export interface AccessRecordsTable {
+  account_id: string;
+  entity_type: 'user' | 'role';
+  entity_id: string;
+  /** The service namespace, `iam`. */
+  service: string;
+  /** `service:Operation`, `iam:ListUsers`. */
+  action: string;
+  last_at: string;
+  region: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -310,4 +323,5 @@ export interface Database {
   ssh_public_keys: SshPublicKeysTable;
   service_credentials: ServiceCredentialsTable;
   delegation_requests: DelegationRequestsTable;
+  access_records: AccessRecordsTable;
 }
