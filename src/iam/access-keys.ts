@@ -19,7 +19,9 @@ import { pageOf } from '../store/repos/named-entities.js';
 import type { AccessKeysTable } from '../store/schema.js';
 import type { Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
+import { AccessDenied } from '../authz/errors.js';
 import { InvalidInput, LimitExceeded, NoSuchEntity } from './errors.js';
+import { assertSettableStatus } from './status.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireUser } from './users.js';
 
@@ -114,7 +116,7 @@ export const UpdateAccessKey: Handler<Input<UpdateAccessKeyRequest>, void> = asy
     const owner = await keyOwner(tx, context, input.UserName);
     const row = await requireKey(tx, context, owner, input.AccessKeyId);
     // The model's status enum has Expired too, which only AWS itself sets (on service credentials).
-    if (input.Status === 'Expired') throw new InvalidInput('The status of an access key can only be set to Active or Inactive.');
+    assertSettableStatus(input.Status);
     await tx.updateTable('access_keys').set({ status: input.Status }).where('id', '=', row.id).execute();
   });
 };
@@ -138,7 +140,8 @@ export const GetAccessKeyLastUsed: Handler<Input<GetAccessKeyLastUsedRequest>, G
     .where('access_keys.id', '=', input.AccessKeyId)
     .where('access_keys.account_id', '=', context.caller.accountId)
     .executeTakeFirst();
-  if (!row) throw new NoSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+  // The model lists no error for this operation: a key the caller's account does not hold is one it may not ask about.
+  if (!row) throw new AccessDenied(`User: ${context.caller.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${input.AccessKeyId}`);
   return {
     ...(row.name !== null && { UserName: row.name }),
     AccessKeyLastUsed: {

@@ -18,7 +18,7 @@ import { attachedPolicies } from './attachments.js';
 import { AWS_ACCOUNT } from './aws-managed.js';
 import { boundaryMember } from './boundaries.js';
 import type { Handler, Input, OperationContext } from './context.js';
-import { InvalidInput } from './errors.js';
+import { InvalidInput, InvalidParameterValue } from './errors.js';
 import { toGroup } from './groups.js';
 import { inlinePolicies } from './inline-policies.js';
 import { profilesOfRole, toInstanceProfile } from './instance-profiles.js';
@@ -46,7 +46,7 @@ class Pager {
     this.remaining = limit;
     const split = after?.indexOf(':') ?? -1;
     this.section = after === undefined ? 0 : Number(after.slice(0, split));
-    if (after !== undefined && !(split > 0 && Number.isInteger(this.section) && this.section < SECTIONS.length)) throw new InvalidInput('Invalid Marker.');
+    if (after !== undefined && !(split > 0 && Number.isInteger(this.section) && this.section < SECTIONS.length)) throw new InvalidParameterValue('Invalid Marker.');
     this.after = after?.slice(split + 1);
   }
 

@@ -4,7 +4,7 @@
  * was there before and after it, whatever is written meanwhile.
  */
 import { pageOf } from '../store/repos/named-entities.js';
-import { InvalidInput } from './errors.js';
+import { InvalidParameterValue } from './errors.js';
 
 export const DEFAULT_MAX_ITEMS = 100;
 
@@ -29,7 +29,7 @@ export function pageResponse(next: string | undefined): PageOutput {
 
 function readMarker(marker: string): string {
   const key = Buffer.from(marker, 'base64url').toString('utf8');
-  if (key === '' || Buffer.from(key, 'utf8').toString('base64url') !== marker) throw new InvalidInput('Invalid Marker.');
+  if (key === '' || Buffer.from(key, 'utf8').toString('base64url') !== marker) throw new InvalidParameterValue('Invalid Marker.');
   return key;
 }
 
@@ -41,7 +41,7 @@ function readMarker(marker: string): string {
 export function pageItems<T>(items: readonly T[], input: PageInput, key: (item: T) => string): { items: T[]; response: PageOutput } {
   const { limit, after } = pageRequest(input);
   const start = after === undefined ? 0 : items.findIndex((item) => key(item) === after) + 1;
-  if (after !== undefined && start === 0) throw new InvalidInput('Invalid Marker.');
+  if (after !== undefined && start === 0) throw new InvalidParameterValue('Invalid Marker.');
   const page = pageOf(items.slice(start, start + limit + 1), limit, key);
   return { items: page.items, response: pageResponse(page.next) };
 }

@@ -24,6 +24,7 @@ import type { Db } from '../store/store.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { InvalidInput, LimitExceeded, NoSuchEntity, NotSupportedService } from './errors.js';
+import { assertSettableStatus } from './status.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { hashPassword } from './passwords.js';
 import { requireUser } from './users.js';
@@ -134,7 +135,7 @@ export const ResetServiceSpecificCredential: Handler<Input<ResetServiceSpecificC
 };
 
 export const UpdateServiceSpecificCredential: Handler<Input<UpdateServiceSpecificCredentialRequest>, void> = async (input, context) => {
-  if (input.Status === 'Expired') throw new InvalidInput('The status of a service-specific credential can only be set to Active or Inactive.');
+  assertSettableStatus(input.Status);
   const status = input.Status;
   await context.store.transaction(async (tx) => {
     const user = await owner(tx, context, input.UserName);

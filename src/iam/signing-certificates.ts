@@ -19,6 +19,7 @@ import { isUniqueViolation, type Db } from '../store/store.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { DuplicateCertificate, InvalidInput, LimitExceeded, NoSuchEntity } from './errors.js';
+import { assertSettableStatus } from './status.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireUser } from './users.js';
 import { parseCertificate } from './x509.js';
@@ -93,7 +94,7 @@ export const ListSigningCertificates: Handler<Input<ListSigningCertificatesReque
 };
 
 export const UpdateSigningCertificate: Handler<Input<UpdateSigningCertificateRequest>, void> = async (input, context) => {
-  if (input.Status === 'Expired') throw new InvalidInput('The status of a signing certificate can only be set to Active or Inactive.');
+  assertSettableStatus(input.Status);
   const status = input.Status;
   await context.store.transaction(async (tx) => {
     const user = await owner(tx, context, input.UserName);

@@ -23,6 +23,7 @@ import { isUniqueViolation, type Db } from '../store/store.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input } from './context.js';
 import { DuplicateSSHPublicKey, InvalidInput, InvalidPublicKey, LimitExceeded, NoSuchEntity, UnrecognizedPublicKeyEncoding } from './errors.js';
+import { assertSettableStatus } from './status.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { requireUser } from './users.js';
 
@@ -207,7 +208,7 @@ export const ListSSHPublicKeys: Handler<Input<ListSSHPublicKeysRequest>, ListSSH
 };
 
 export const UpdateSSHPublicKey: Handler<Input<UpdateSSHPublicKeyRequest>, void> = async (input, context) => {
-  if (input.Status === 'Expired') throw new InvalidInput('The status of an SSH public key can only be set to Active or Inactive.');
+  assertSettableStatus(input.Status);
   const status = input.Status;
   await context.store.transaction(async (tx) => {
     const user = await requireUser(tx, context, input.UserName);

@@ -5,7 +5,7 @@
  */
 import type { PolicyDescriptorType } from '@aws-sdk/client-sts';
 import { checkDocument } from '../iam/policy-documents.js';
-import { NoSuchEntity } from '../iam/errors.js';
+import { InvalidParameterValue } from '../iam/errors.js';
 import type { Db } from '../store/store.js';
 
 /** The session's policies, and their size in non-white-space characters (what AWS packs). */
@@ -36,7 +36,7 @@ export async function sessionPolicies(db: Db, accountId: string, inline: string 
             .where('policies.arn', '=', arn)
             .executeTakeFirst()
         : undefined;
-    if (!row) throw new NoSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+    if (!row) throw new InvalidParameterValue(`Policy ${arn} does not exist or is not attachable.`);
     list.push({ name: arn, document: row.document });
     size += checkDocument(row.document, 'session', Infinity).size;
   }
