@@ -27,6 +27,7 @@ import type { Handler, Input, OperationContext } from './context.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { requirePolicy } from './managed-policies.js';
 import { NAMED_ENTITIES, requireEntity } from './named-entities.js';
+import { assertModifiableRole } from './service-linked-roles.js';
 import { byKey, pageRequest, pageResponse, pageSorted } from './paging.js';
 
 /** Managed policies per principal (IAM UG, "IAM and AWS STS quotas": 10 by default for users and roles, 10 fixed for groups). */
@@ -54,6 +55,7 @@ async function attach(context: OperationContext, kind: PrincipalKind, name: stri
   await context.store
     .transaction(async (tx) => {
       const principal = await requireEntity(tx, context, kind, name);
+      if (kind === 'role') assertModifiableRole(principal);
       const policy = await requirePolicy(tx, context, policyArn);
       const current = await tx.selectFrom('attachments').select('policy_id').where('principal_type', '=', kind).where('principal_id', '=', principal.id).execute();
       // Attaching twice changes nothing, as in AWS; the quota is counted in the same transaction.
@@ -71,6 +73,7 @@ async function attach(context: OperationContext, kind: PrincipalKind, name: stri
 async function detach(context: OperationContext, kind: PrincipalKind, name: string, policyArn: string): Promise<void> {
   await context.store.transaction(async (tx) => {
     const principal = await requireEntity(tx, context, kind, name);
+    if (kind === 'role') assertModifiableRole(principal);
     const policy = await requirePolicy(tx, context, policyArn);
     const result = await tx
       .deleteFrom('attachments')

@@ -14,6 +14,7 @@ import type { Handler, Input, OperationContext } from './context.js';
 import { NoSuchEntity } from './errors.js';
 import { findPolicy } from './managed-policies.js';
 import { requireEntity } from './named-entities.js';
+import { assertModifiableRole } from './service-linked-roles.js';
 
 /**
  * The managed policy a permissions boundary names: one of the account's or an AWS-managed one.
@@ -34,6 +35,7 @@ export function boundaryMember(arn: string | null): Pick<Role, 'PermissionsBound
 export const PutRolePermissionsBoundary: Handler<Input<PutRolePermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
     const row = await requireEntity(tx, context, 'role', input.RoleName);
+    assertModifiableRole(row);
     const arn = await requireBoundaryPolicy(tx, context, input.PermissionsBoundary);
     await tx.updateTable('roles').set({ boundary_arn: arn }).where('id', '=', row.id).execute();
   });
@@ -42,6 +44,7 @@ export const PutRolePermissionsBoundary: Handler<Input<PutRolePermissionsBoundar
 export const DeleteRolePermissionsBoundary: Handler<Input<DeleteRolePermissionsBoundaryRequest>, void> = async (input, context) => {
   await context.store.transaction(async (tx) => {
     const row = await requireEntity(tx, context, 'role', input.RoleName);
+    assertModifiableRole(row);
     await tx.updateTable('roles').set({ boundary_arn: null }).where('id', '=', row.id).execute();
   });
 };

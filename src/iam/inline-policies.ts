@@ -31,6 +31,7 @@ import type { Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { requireEntity } from './named-entities.js';
+import { assertModifiableRole } from './service-linked-roles.js';
 import { pageRequest, pageResponse } from './paging.js';
 import { checkDocument, decodeDocument, encodeDocument } from './policy-documents.js';
 
@@ -52,6 +53,7 @@ async function put(context: OperationContext, kind: PrincipalKind, principalName
   const size = checkDocument(document, 'identity', Infinity).size;
   await context.store.transaction(async (tx) => {
     const principal = await requireEntity(tx, context, kind, principalName);
+    if (kind === 'role') assertModifiableRole(principal);
     const others = await tx
       .selectFrom('inline_policies')
       .select('document')
@@ -95,6 +97,7 @@ async function list(context: OperationContext, kind: PrincipalKind, principalNam
 async function remove(context: OperationContext, kind: PrincipalKind, principalName: string, policyName: string): Promise<void> {
   await context.store.transaction(async (tx) => {
     const principal = await requireEntity(tx, context, kind, principalName);
+    if (kind === 'role') assertModifiableRole(principal);
     const result = await tx
       .deleteFrom('inline_policies')
       .where('principal_type', '=', kind)

@@ -133,12 +133,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           resource: await resourceArn(store.db, config.partition, caller, kind, input),
           context: { ...requestContext, ...inputContext(input) },
         });
-        void accessRecords.record(caller, action, region); // service last accessed data: bookkeeping, never awaited
       }
 
       const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };
       const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
       if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
+      // Service last accessed data counts calls that went through (AssumeRole too): bookkeeping, never awaited.
+      void accessRecords.record(caller, action, region);
       return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId), requestId };
     } catch (error) {
       const failure = error instanceof ServiceError ? error : internalFailure(error);

@@ -1,5 +1,8 @@
 /** Service-linked roles through the real SDK, on SQLite and PostgreSQL. */
 import {
+  AttachRolePolicyCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
   CreateServiceLinkedRoleCommand,
   DeleteRoleCommand,
   DeleteServiceLinkedRoleCommand,
@@ -62,6 +65,16 @@ describe.each(BACKENDS)('service-linked roles on %s', (backend) => {
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: t.accountId }, Action: 'sts:AssumeRole' }] });
     expect(await failure(t.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trust })))).toMatchObject({ name: 'UnmodifiableEntity', status: 400, message });
     expect(await failure(t.iam.send(new DeleteRoleCommand({ RoleName: name })))).toMatchObject({ name: 'UnmodifiableEntity', status: 400, message });
+    const allow = JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } });
+    const readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    // One at a time: a call made before its rejection is awaited would count as unhandled.
+    for (const change of [
+      () => t.iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'more', PolicyDocument: allow })),
+      () => t.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: readOnly })),
+      () => t.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: readOnly })),
+    ]) {
+      expect(await failure(change())).toMatchObject({ name: 'UnmodifiableEntity', status: 400, message });
+    }
     expect((await t.iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleName).toBe(name);
   });
 
