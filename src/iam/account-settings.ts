@@ -172,6 +172,8 @@ export const GetAccountSummary: Handler<Input<object>, GetAccountSummaryResponse
   const rootKeys = await count(
     db.selectFrom('access_keys').select((eb) => eb.fn.countAll<number>().as('count')).where('account_id', '=', accountId).where('owner_type', '=', 'root'),
   );
+  const ServerCertificates = await count(db.selectFrom('server_certificates').select((eb) => eb.fn.countAll<number>().as('count')).where('account_id', '=', accountId));
+  const rootCertificates = await count(db.selectFrom('signing_certificates').select((eb) => eb.fn.countAll<number>().as('count')).where('account_id', '=', accountId).where('user_id', '=', accountId));
   const version = await globalEndpointTokenVersion(db, accountId);
   const summary: Partial<Record<SummaryKeyType, number>> = {
     ...QUOTAS,
@@ -187,9 +189,8 @@ export const GetAccountSummary: Handler<Input<object>, GetAccountSummaryResponse
     MFADevicesInUse,
     AccountMFAEnabled: rootMfa > 0 ? 1 : 0,
     AccountAccessKeysPresent: rootKeys > 0 ? 1 : 0,
-    // This server keeps no server or signing certificates for the root yet.
-    ServerCertificates: 0,
-    AccountSigningCertificatesPresent: 0,
+    ServerCertificates,
+    AccountSigningCertificatesPresent: rootCertificates > 0 ? 1 : 0,
     GlobalEndpointTokenVersion: version === 'v2Token' ? 2 : 1,
   };
   return { SummaryMap: summary };

@@ -2,6 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
+  GetAccountSummaryCommand,
   CreateUserCommand,
   DeleteServerCertificateCommand,
   DeleteSigningCertificateCommand,
@@ -53,6 +54,12 @@ describe.each(BACKENDS)('certificates on %s', (backend) => {
       expect(got.ServerCertificate?.Tags).toEqual([{ Key: 'env', Value: 'prod' }]);
       expect(got.ServerCertificate?.ServerCertificateMetadata?.ServerCertificateId).toBe(metadata?.ServerCertificateId);
       expect(JSON.stringify(got)).not.toContain('PRIVATE KEY');
+    });
+
+    it('counts the account\'s server certificates in GetAccountSummary', async () => {
+      const before = (await t.iam.send(new GetAccountSummaryCommand({}))).SummaryMap?.ServerCertificates ?? 0;
+      await t.iam.send(new UploadServerCertificateCommand({ ServerCertificateName: 'counted', CertificateBody: CERT, PrivateKey: KEY }));
+      expect((await t.iam.send(new GetAccountSummaryCommand({}))).SummaryMap?.ServerCertificates).toBe(before + 1);
     });
 
     it('refuses a private key that does not match the certificate with KeyPairMismatch', async () => {
