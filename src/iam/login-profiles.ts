@@ -19,7 +19,7 @@ import type { Row } from '../store/repos/named-entities.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { EntityAlreadyExists, InvalidInput, InvalidUserType, NoSuchEntity } from './errors.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { checkPasswordPolicy, checkPasswordReuse, hashPassword, rememberPassword, verifyPassword } from './passwords.js';
 import { requireUser } from './users.js';
 
 
@@ -70,10 +70,12 @@ export const GetLoginProfile: Handler<Input<GetLoginProfileRequest>, GetLoginPro
 export const UpdateLoginProfile: Handler<Input<UpdateLoginProfileRequest>, void> = async (input, context) => {
   const { store } = context;
   const user = await requireUser(store.db, context, input.UserName);
-  await requireProfile(store.db, user);
+  const current = await requireProfile(store.db, user);
+  if (input.Password !== undefined) await checkPasswordReuse(store.db, context.caller.accountId, user.id, current.password_hash, input.Password);
   const hash = input.Password === undefined ? undefined : await newHash(context, input.Password);
   await store.transaction(async (tx) => {
     const profile = await requireProfile(tx, await requireUser(tx, context, input.UserName));
+    if (hash !== undefined) await rememberPassword(tx, profile.user_id, profile.password_hash, new Date(context.clock.now()).toISOString());
     await tx
       .updateTable('login_profiles')
       .set({
@@ -99,13 +101,17 @@ export const ChangePassword: Handler<Input<ChangePasswordRequest>, void> = async
   const user = await requireUser(store.db, context, caller.userName);
   const profile = await requireProfile(store.db, user);
   if (!(await verifyPassword(input.OldPassword, profile.password_hash))) throw new InvalidInput('The old password is incorrect.');
+  await checkPasswordReuse(store.db, caller.accountId, user.id, profile.password_hash, input.NewPassword);
   const hash = await newHash(context, input.NewPassword);
-  // Written only over the hash that was checked: a concurrent change makes the old password wrong.
-  const changed = await store.db
-    .updateTable('login_profiles')
-    .set({ password_hash: hash, password_reset_required: 0 })
-    .where('user_id', '=', user.id)
-    .where('password_hash', '=', profile.password_hash)
-    .executeTakeFirst();
-  if (Number(changed.numUpdatedRows) === 0) throw new InvalidInput('The old password is incorrect.');
+  await store.transaction(async (tx) => {
+    // Written only over the hash that was checked: a concurrent change makes the old password wrong.
+    const changed = await tx
+      .updateTable('login_profiles')
+      .set({ password_hash: hash, password_reset_required: 0 })
+      .where('user_id', '=', user.id)
+      .where('password_hash', '=', profile.password_hash)
+      .executeTakeFirst();
+    if (Number(changed.numUpdatedRows) === 0) throw new InvalidInput('The old password is incorrect.');
+    await rememberPassword(tx, user.id, profile.password_hash, new Date(context.clock.now()).toISOString());
+  });
 };

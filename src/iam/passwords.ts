@@ -104,3 +104,28 @@ export async function checkPasswordPolicy(db: Db, accountId: string, password: s
   if (rules.RequireNumbers && !NUMBERS.test(password)) throw new PasswordPolicyViolation('Password should have at least one number');
   if (rules.RequireSymbols && !SYMBOLS.test(password)) throw new PasswordPolicyViolation('Password should have at least one symbol');
 }
+
+/** The most earlier passwords AWS's PasswordReusePrevention can name (IAM API, "UpdateAccountPasswordPolicy"). */
+const MAX_REMEMBERED_PASSWORDS = 24;
+
+/**
+ * Refuses a new password that is the current one or one of the earlier ones the account's
+ * PasswordReusePrevention counts (the current password is the first of them).
+ */
+export async function checkPasswordReuse(db: Db, accountId: string, userId: string, currentHash: string, password: string): Promise<void> {
+  const account = await db.selectFrom('accounts').select('password_policy').where('id', '=', accountId).executeTakeFirst();
+  const raw = account?.password_policy ? (JSON.parse(account.password_policy) as Record<string, unknown>) : {};
+  const remembered = typeof raw['PasswordReusePrevention'] === 'number' ? raw['PasswordReusePrevention'] : 0;
+  if (remembered <= 0) return;
+  const earlier = await db.selectFrom('password_history').select('password_hash').where('user_id', '=', userId).orderBy('replaced_at', 'desc').limit(remembered - 1).execute();
+  for (const hash of [currentHash, ...earlier.map((row) => row.password_hash)]) {
+    if (await verifyPassword(password, hash)) throw new PasswordPolicyViolation(`Password should not be one of the last ${remembered} passwords used`);
+  }
+}
+
+/** Remembers a password being replaced, keeping as many as any policy could ask about. */
+export async function rememberPassword(db: Db, userId: string, replacedHash: string, now: string): Promise<void> {
+  await db.insertInto('password_history').values({ user_id: userId, password_hash: replacedHash, replaced_at: now }).onConflict((c) => c.columns(['user_id', 'password_hash']).doUpdateSet({ replaced_at: now })).execute();
+  const kept = await db.selectFrom('password_history').select('replaced_at').where('user_id', '=', userId).orderBy('replaced_at', 'desc').limit(1).offset(MAX_REMEMBERED_PASSWORDS - 1).executeTakeFirst();
+  if (kept) await db.deleteFrom('password_history').where('user_id', '=', userId).where('replaced_at', '<', kept.replaced_at).execute();
+}

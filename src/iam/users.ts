@@ -107,6 +107,7 @@ export const DeleteUser: Handler<Input<DeleteUserRequest>, void> = async (input,
       if (await query.executeTakeFirst()) throw new DeleteConflict(`Cannot delete entity, must ${what} first.`);
     }
     await dropTags(tx, 'user', row.id);
+    await tx.deleteFrom('password_history').where('user_id', '=', row.id).execute();
     await tx.deleteFrom('users').where('id', '=', row.id).execute();
   });
 };

@@ -309,7 +309,19 @@ const accessRecords: Migration = {
   },
 };
 
+const passwordHistory: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('password_history')
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('replaced_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('password_history_pk', ['user_id', 'password_hash'])
+      .execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests, '0010_access_records': accessRecords }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests, '0010_access_records': accessRecords, '0011_password_history': passwordHistory }),
 };

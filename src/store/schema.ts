@@ -296,6 +296,13 @@ export interface AccessRecordsTable {
   region: string;
 }
 
+/** The hashes of a user's earlier passwords, for the password policy's PasswordReusePrevention. */
+export interface PasswordHistoryTable {
+  user_id: string;
+  password_hash: string;
+  replaced_at: string;
+}
+
 /** Every table of the store. */
 export interface Database {
   accounts: AccountsTable;
@@ -324,4 +331,5 @@ export interface Database {
   service_credentials: ServiceCredentialsTable;
   delegation_requests: DelegationRequestsTable;
   access_records: AccessRecordsTable;
+  password_history: PasswordHistoryTable;
 }

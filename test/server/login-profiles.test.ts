@@ -122,6 +122,24 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     expect(weak).toMatchObject({ name: 'PasswordPolicyViolation', status: 400 });
   });
 
+  it('refuses a password among the last PasswordReusePrevention ones, and accepts an older one', async () => {
+    await t.iam.send(new CreateUserCommand({ UserName: 'reuser' }));
+    await t.iam.send(new CreateLoginProfileCommand({ UserName: 'reuser', Password: 'First-Pass-1' }));
+    await setPasswordPolicy({ MinimumPasswordLength: 8, PasswordReusePrevention: 2 });
+    try {
+      await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: 'Second-Pass-2' }));
+      for (const used of ['Second-Pass-2', 'First-Pass-1']) {
+        expect(await failure(t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: used })))).toMatchObject({ name: 'PasswordPolicyViolation', status: 400, message: 'Password should not be one of the last 2 passwords used' });
+      }
+      await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: 'Third-Pass-3' }));
+      // Two passwords later, the first is no longer among the last two.
+      await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: 'First-Pass-1' }));
+      expect(await verifyPassword('First-Pass-1', await storedHash('reuser'))).toBe(true);
+    } finally {
+      await setPasswordPolicy(null);
+    }
+  });
+
   it('keeps a user with a login profile from being deleted, until the profile is deleted', async () => {
     await t.iam.send(new CreateUserCommand({ UserName: 'carol' }));
     await t.iam.send(new CreateLoginProfileCommand({ UserName: 'carol', Password: GOOD }));
