@@ -1,8 +1,7 @@
 /** Who may call at all: SigV4 as the SDKs sign it, and the AWS errors for everything else. */
-import { GenerateServiceLastAccessedDetailsCommand, GetServiceLastAccessedDetailsCommand, type IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS } from '../../src/server/operations.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -81,33 +80,5 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
       expect(response.status).toBeLessThan(500);
       expect(await response.text()).toMatch(/<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>\w+<\/Code>/);
     }
-  });
-});
-
-describe('operations not implemented yet', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  // Operations of the later issue, each with an input that passes validation; the test takes the
-  // first that has no handler yet, so it moves on by itself as they land.
-  const candidates: readonly [string, (iam: IAMClient) => Promise<unknown>][] = [
-    ['GetServiceLastAccessedDetails', (iam) => iam.send(new GetServiceLastAccessedDetailsCommand({ JobId: '00000000-0000-0000-0000-000000000000' }))],
-    ['GenerateServiceLastAccessedDetails', (iam) => iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: 'arn:aws:iam::123456789012:user/someone' }))],
-  ];
-  const unimplemented = candidates.find(([name]) => !HANDLERS.iam.has(name));
-
-  // Once every candidate is implemented there is nothing left to call: the test says so rather than passing.
-  it.skipIf(unimplemented === undefined)('answer NotImplemented 501 in the AWS shape', async () => {
-    if (unimplemented === undefined) throw new Error('skipped above');
-    const [name, command] = unimplemented;
-    const error = await failure(command(t.iam));
-    expect(error.status).toBe(501);
-    expect(error.name).toBe('NotImplemented');
-    expect(error.message).toBe(`The operation ${name} is not implemented by this server.`);
   });
 });
