@@ -19,7 +19,7 @@ import type { Row } from '../store/repos/named-entities.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { EntityAlreadyExists, InvalidInput, InvalidUserType, NoSuchEntity } from './errors.js';
-import { checkPasswordPolicy, checkPasswordReuse, hashPassword, rememberPassword, verifyPassword } from './passwords.js';
+import { checkPasswordPolicy, checkPasswordReuse, hashPassword, rememberPassword, usersMayChangePasswords, verifyPassword } from './passwords.js';
 import { requireUser } from './users.js';
 
 
@@ -98,6 +98,11 @@ export const DeleteLoginProfile: Handler<Input<DeleteLoginProfileRequest>, void>
 export const ChangePassword: Handler<Input<ChangePasswordRequest>, void> = async (input, context) => {
   const { store, caller } = context;
   if (caller.type !== 'user' || caller.userName === undefined) throw new InvalidUserType('Only IAM users can change their own password.');
+  // The password policy's AllowUsersToChangePassword lets every user change its own password;
+  // without it, iam:ChangePassword must be allowed (IAM UG, "Set an account password policy for IAM users").
+  if (!(await usersMayChangePasswords(store.db, caller.accountId))) {
+    await context.authorizer.authorize({ caller, action: 'iam:ChangePassword', resource: caller.arn, context: { ...context.requestContext } });
+  }
   const user = await requireUser(store.db, context, caller.userName);
   const profile = await requireProfile(store.db, user);
   if (!(await verifyPassword(input.OldPassword, profile.password_hash))) throw new InvalidInput('The old password is incorrect.');

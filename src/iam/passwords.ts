@@ -129,3 +129,14 @@ export async function rememberPassword(db: Db, userId: string, replacedHash: str
   const kept = await db.selectFrom('password_history').select('replaced_at').where('user_id', '=', userId).orderBy('replaced_at', 'desc').limit(1).offset(MAX_REMEMBERED_PASSWORDS - 1).executeTakeFirst();
   if (kept) await db.deleteFrom('password_history').where('user_id', '=', userId).where('replaced_at', '<', kept.replaced_at).execute();
 }
+
+/** Whether the account's password policy lets every IAM user change its own password (AllowUsersToChangePassword). */
+export async function usersMayChangePasswords(db: Db, accountId: string): Promise<boolean> {
+  const account = await db.selectFrom('accounts').select('password_policy').where('id', '=', accountId).executeTakeFirst();
+  if (!account?.password_policy) return false;
+  try {
+    return (JSON.parse(account.password_policy) as Record<string, unknown>)['AllowUsersToChangePassword'] === true;
+  } catch {
+    return false;
+  }
+}

@@ -75,6 +75,8 @@ export const UNGOVERNED: ReadonlySet<string> = new Set([
   'sts:GetCallerIdentity',
   'sts:GetSessionToken',
   'sts:AssumeRole',
+  // The account's password policy may let every user change its own password: the handler decides.
+  'iam:ChangePassword',
   // Unsigned: the web identity token or SAML assertion is the proof, and the trust policy decides.
   'sts:AssumeRoleWithWebIdentity',
   'sts:AssumeRoleWithSAML',

@@ -168,6 +168,23 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     expect((await t.iam.send(new GetLoginProfileCommand({ UserName: 'dave' }))).LoginProfile?.PasswordResetRequired).toBe(false);
   });
 
+  it('lets a user without iam:ChangePassword change its password only when the policy allows users to', async () => {
+    await t.iam.send(new CreateUserCommand({ UserName: 'frank' }));
+    await t.iam.send(new CreateLoginProfileCommand({ UserName: 'frank', Password: GOOD }));
+    const { AccessKey } = await t.iam.send(new CreateAccessKeyCommand({ UserName: 'frank' }));
+    const frank = t.iamAs({ accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' });
+    const denied = await failure(frank.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' })));
+    expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(denied.message).toContain('is not authorized to perform: iam:ChangePassword');
+    await setPasswordPolicy({ MinimumPasswordLength: 8, AllowUsersToChangePassword: true });
+    try {
+      await frank.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' }));
+      expect(await verifyPassword('Brand-New-Pass-3', await storedHash('frank'))).toBe(true);
+    } finally {
+      await setPasswordPolicy(null);
+    }
+  });
+
   it('refuses ChangePassword from the root with InvalidUserType', async () => {
     const error = await failure(t.iamAs(t.root).send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' })));
     expect(error).toMatchObject({ name: 'InvalidUserType', status: 400 });
