@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { profileFiles } from '../../src/cli/profiles.js';
+import { writeCliDefaultProfile } from '../../src/cli/server-command.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The built entry point that package.json's `bin` names. */
@@ -118,4 +121,19 @@ export function homeFile(home: CliHome, name: string, content: string): string {
 /** The text of a file under the HOME. */
 export function readHomeFile(home: CliHome, name: string): string {
   return readFileSync(join(home.home, name), 'utf8');
+}
+
+/** A server, and a temporary HOME whose default CLI profile is its administrator, as `deployport server`'s first start leaves it. */
+export async function startCliFixture(): Promise<{ t: TestServer; home: CliHome; close(): Promise<void> }> {
+  const [t] = await Promise.all([startTestServer('sqlite'), ensureBuilt()]);
+  const home = makeHome();
+  writeCliDefaultProfile(t.admin, { region: 'us-east-1', endpoint: t.url }, profileFiles({ HOME: home.home }));
+  return {
+    t,
+    home,
+    async close() {
+      await t.close();
+      home.cleanup();
+    },
+  };
 }

@@ -6,10 +6,8 @@
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import { writeCliDefaultProfile } from '../../src/cli/server-command.js';
-import { profileFiles } from '../../src/cli/profiles.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { deployport, ensureBuilt, homeFile, makeHome, readHomeFile, shell, type CliHome, type Run } from './cli.js';
+import type { TestServer } from '../helpers/server.js';
+import { deployport, startCliFixture, homeFile, readHomeFile, shell, type CliHome, type Run } from './cli.js';
 
 const READ_USERS = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:GetUser', 'iam:ListUsers'], Resource: '*' }] });
 
@@ -33,15 +31,14 @@ describe('deployport commands', () => {
   let home: CliHome;
   const cli = (...args: string[]) => deployport(home, args);
 
+  let close: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    [t] = await Promise.all([startTestServer('sqlite'), ensureBuilt()]);
-    home = makeHome();
-    writeCliDefaultProfile(t.admin, { region: 'us-east-1', endpoint: t.url }, profileFiles({ HOME: home.home }));
+    ({ t, home, close } = await startCliFixture());
   }, 180_000);
 
   afterAll(async () => {
-    await t?.close();
-    home?.cleanup();
+    await close?.();
   });
 
   it('users: create, get, list, tags, inline and attached policies, boundary, login profile, delete', async () => {

@@ -5,25 +5,21 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCliDefaultProfile } from '../../src/cli/server-command.js';
-import { profileFiles } from '../../src/cli/profiles.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { deployport, ensureBuilt, makeHome, readHomeFile, type CliHome } from './cli.js';
+import type { TestServer } from '../helpers/server.js';
+import { deployport, startCliFixture, readHomeFile, type CliHome } from './cli.js';
 
 describe('the deployport walkthrough', () => {
   let t: TestServer;
   let home: CliHome;
 
+  let close: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    [t] = await Promise.all([startTestServer('sqlite'), ensureBuilt()]);
-    home = makeHome();
-    // What `deployport server` does on its first start (tested through the README walkthrough too).
-    writeCliDefaultProfile(t.admin, { region: 'us-east-1', endpoint: t.url }, profileFiles({ HOME: home.home }));
+    ({ t, home, close } = await startCliFixture());
   }, 180_000);
 
   afterAll(async () => {
-    await t?.close();
-    home?.cleanup();
+    await close?.();
   });
 
   it('creates a user and a role, assumes the role, and then acts as the role with its permissions and no more', async () => {
