@@ -321,7 +321,15 @@ const passwordHistory: Migration = {
   },
 };
 
+/** SAML encrypted assertions: the provider's encryption mode and its private keys, sealed. */
+const samlEncryption: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('saml_providers').addColumn('assertion_encryption_mode', 'text', (c) => c.notNull().defaultTo('Allowed')).execute();
+    await db.schema.alterTable('saml_providers').addColumn('private_keys', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  },
+};
+
 /** Every migration by name; names sort in the order they run. */
 export const migrations: MigrationProvider = {
-  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests, '0010_access_records': accessRecords, '0011_password_history': passwordHistory }),
+  getMigrations: async () => ({ '0001_initial': initial, '0002_sessions': sessions, '0003_saml_providers': samlProviders, '0004_accounts_and_workloads': accountsAndWorkloads, '0005_certificates_and_keys': certificatesAndKeys, '0009_delegation_requests': delegationRequests, '0010_access_records': accessRecords, '0011_password_history': passwordHistory, '0012_saml_encryption': samlEncryption }),
 };
