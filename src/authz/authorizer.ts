@@ -43,6 +43,9 @@ const REASONS = {
 /** A federated user's session without a session policy may do nothing (STS API, "GetFederationToken"). */
 const NOTHING: NamedPolicy = { name: 'no-session-policy', document: '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"none:none","Resource":"*"}}' };
 
+/** What the root's identity allows, for an AssumeRoot session whose task policy then narrows it. */
+const EVERYTHING: NamedPolicy = { name: 'root', document: '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}' };
+
 export class Authorizer {
   private readonly cache = new Map<string, Entry>();
 
@@ -55,7 +58,8 @@ export class Authorizer {
   /** The decision for a request; the root of an account may do anything in it. */
   async decide(request: AuthorizationRequest): Promise<Decision> {
     const { caller } = request;
-    if (caller.type === 'root' && request.resourcePolicy === undefined) return { decision: 'Allow', matched: [] };
+    // An AssumeRoot session is the root too, but held to its task policy: it is evaluated like a session.
+    if (caller.type === 'root' && request.resourcePolicy === undefined && caller.session === undefined) return { decision: 'Allow', matched: [] };
     const entry = await this.entry(caller);
     const context: Record<string, ContextValue> = { ...principalContext(caller), ...request.context };
     for (const [key, value] of Object.entries(entry.tags)) context[`aws:PrincipalTag/${key}`] = value;
@@ -100,6 +104,8 @@ export class Authorizer {
     const db = this.store.db;
     switch (caller.type) {
       case 'root':
+        // The root may do anything; an AssumeRoot session, only what its task policy also allows.
+        return caller.session ? { identity: [EVERYTHING], session: caller.session.policies } : { identity: [] };
       case 'anonymous':
         return { identity: [] };
       case 'user':

@@ -10,7 +10,7 @@ export type CallerType = 'root' | 'user' | 'assumed-role' | 'federated-user' | '
 
 /** What a caller using temporary credentials carries from the session. */
 export interface SessionInfo {
-  readonly kind: 'assumed-role' | 'session-token' | 'federated-user';
+  readonly kind: 'assumed-role' | 'session-token' | 'federated-user' | 'root';
   /** SHA-256 of the session token, hex. */
   readonly tokenHash: string;
   readonly issuedAt: number;

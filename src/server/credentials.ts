@@ -1,8 +1,9 @@
 /**
  * From an access key id to the caller who owns it: the account root, an IAM user, or a session of
  * temporary credentials (ASIA…): an assumed role, a user's GetSessionToken session, a federated
- * user. An unknown, inactive or deleted key finds no one, and the request is refused as
- * InvalidClientTokenId; an expired session is found, and refused after its signature is checked.
+ * user, a root's AssumeRoot session. An unknown, inactive or deleted key finds no one, and the
+ * request is refused as InvalidClientTokenId; an expired session is found, and refused after its
+ * signature is checked.
  */
 import type { Caller, SessionInfo } from '../iam/context.js';
 import { arn, iamArn } from '../shared/arn.js';
@@ -64,9 +65,11 @@ async function sessionCaller(store: Store, sealer: Sealer, partition: string, ac
   const row = await store.db.selectFrom('sessions').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
   if (!row) return undefined;
   const owner =
-    row.kind === 'assumed-role'
-      ? await store.db.selectFrom('roles').select(['id', 'name', 'path']).where('id', '=', row.principal_id).executeTakeFirst()
-      : await store.db.selectFrom('users').select(['id', 'name', 'path']).where('id', '=', row.principal_id).executeTakeFirst();
+    row.kind === 'root'
+      ? { id: row.principal_id, name: 'root', path: '/' } // an AssumeRoot session: the root of its account, which is never deleted
+      : row.kind === 'assumed-role'
+        ? await store.db.selectFrom('roles').select(['id', 'name', 'path']).where('id', '=', row.principal_id).executeTakeFirst()
+        : await store.db.selectFrom('users').select(['id', 'name', 'path']).where('id', '=', row.principal_id).executeTakeFirst();
   if (!owner) return undefined; // the role or user is gone, and its sessions with it
   const session: SessionInfo = {
     kind: row.kind,
@@ -94,6 +97,10 @@ async function sessionCaller(store: Store, sealer: Sealer, partition: string, ac
     case 'federated-user': {
       const federated = arn(partition, 'sts', '', account, `federated-user/${row.session_name}`);
       return { secretAccessKey, key: { ...base, type: 'federated-user', arn: federated, principalArn: federated, userId: `${account}:${row.session_name}`, userName: undefined } };
+    }
+    case 'root': {
+      const root = iamArn(partition, account, '', '', 'root');
+      return { secretAccessKey, key: { ...base, type: 'root', arn: root, principalArn: root, userId: account, userName: undefined } };
     }
     case 'session-token': {
       const userArn = iamArn(partition, account, 'user', owner.path, owner.name);

@@ -143,8 +143,8 @@ export interface SessionsTable {
   /** The temporary access key id, ASIA…. */
   access_key_id: string;
   account_id: string;
-  kind: 'assumed-role' | 'session-token' | 'federated-user';
-  /** The role for an assumed-role session, the user for the others. */
+  kind: 'assumed-role' | 'session-token' | 'federated-user' | 'root';
+  /** The role for an assumed-role session, the account for a root session, the user for the others. */
   principal_id: string;
   /** The role session name, or the federated user's name. */
   session_name: string;
