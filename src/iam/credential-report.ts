@@ -9,6 +9,7 @@ import { defineError } from '../shared/service-error.js';
 import type { Db } from '../store/store.js';
 import { entityArn } from './arns.js';
 import type { Handler, OperationContext } from './context.js';
+import { maxPasswordAge, passwordExpiresAt, passwordsSetAt } from './passwords.js';
 
 // The report's own errors live here: no other operation answers them (IAM API, "GetCredentialReport", Errors).
 /** No report has been generated yet. */
@@ -120,18 +121,6 @@ function certificateFields(certificates: readonly { readonly status: 'Active' | 
   };
 }
 
-/** The password policy's MaxPasswordAge in days, when it sets one. */
-async function maxPasswordAge(db: Db, accountId: string): Promise<number | undefined> {
-  const account = await db.selectFrom('accounts').select('password_policy').where('id', '=', accountId).executeTakeFirst();
-  if (!account?.password_policy) return undefined;
-  try {
-    const age = (JSON.parse(account.password_policy) as Record<string, unknown>)['MaxPasswordAge'];
-    return typeof age === 'number' && age > 0 ? age : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
@@ -139,15 +128,10 @@ function csvField(value: string): string {
 /** The report's CSV text: the header, the root's row, then each user's in name order. */
 export async function buildCredentialReport(db: Db, context: OperationContext): Promise<string> {
   const accountId = context.caller.accountId;
-  const [account, users, profiles, keys, devices, certificates, maxAge] = await Promise.all([
+  const [account, users, passwordSet, keys, devices, certificates, maxAge] = await Promise.all([
     db.selectFrom('accounts').select('created_at').where('id', '=', accountId).executeTakeFirst(),
     db.selectFrom('users').select(['id', 'name', 'path', 'created_at', 'password_last_used']).where('account_id', '=', accountId).orderBy('name_lower').execute(),
-    db
-      .selectFrom('login_profiles')
-      .innerJoin('users', 'users.id', 'login_profiles.user_id')
-      .select(['login_profiles.user_id', 'login_profiles.created_at'])
-      .where('users.account_id', '=', accountId)
-      .execute(),
+    passwordsSetAt(db, accountId),
     db
       .selectFrom('access_keys')
       .select(['owner_type', 'owner_id', 'status', 'created_at', 'last_used_at', 'last_used_service', 'last_used_region', 'id'])
@@ -159,7 +143,6 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
     db.selectFrom('signing_certificates').select(['user_id', 'status', 'created_at', 'id']).where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute(),
     maxPasswordAge(db, accountId),
   ]);
-  const passwordChanged = new Map(profiles.map((p) => [p.user_id, p.created_at]));
   const keysOf = (type: 'user' | 'root', id: string) => keys.filter((k) => k.owner_type === type && k.owner_id === id);
   const withMfa = new Set(devices.map((d) => d.user_id));
 
@@ -180,8 +163,9 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
     },
   ];
   for (const user of users) {
-    const changed = passwordChanged.get(user.id);
+    const changed = passwordSet.get(user.id);
     const hasPassword = changed !== undefined;
+    const nextRotation = changed === undefined ? undefined : passwordExpiresAt(changed, maxAge);
     rows.push({
       user: user.name,
       arn: entityArn(context, 'user', user.path, user.name),
@@ -191,7 +175,7 @@ export async function buildCredentialReport(db: Db, context: OperationContext): 
       password_last_used: !hasPassword ? NA : user.password_last_used ? reportTime(user.password_last_used) : NO_INFORMATION,
       password_last_changed: hasPassword ? reportTime(changed) : NA,
       // Only a password policy that expires passwords gives a next rotation.
-      password_next_rotation: hasPassword && maxAge !== undefined ? reportTime(Date.parse(changed) + maxAge * 86_400_000) : NA,
+      password_next_rotation: nextRotation === undefined ? NA : reportTime(nextRotation),
       mfa_active: flag(withMfa.has(user.id)),
       ...keyFields(keysOf('user', user.id)),
       ...certificateFields(certificates.filter((c) => c.user_id === user.id)),

@@ -16,6 +16,7 @@ import type { Selectable } from 'kysely';
 import type { LoginProfilesTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Row } from '../store/repos/named-entities.js';
+import { AccessDenied } from '../authz/errors.js';
 import { targetUserName } from './access-keys.js';
 import type { Handler, Input, OperationContext } from './context.js';
 import { EntityAlreadyExists, InvalidInput, InvalidUserType, NoSuchEntity } from './errors.js';
@@ -75,6 +76,8 @@ export const UpdateLoginProfile: Handler<Input<UpdateLoginProfileRequest>, void>
   const hash = input.Password === undefined ? undefined : await newHash(context, input.Password);
   await store.transaction(async (tx) => {
     const profile = await requireProfile(tx, await requireUser(tx, context, input.UserName));
+    // A new password restarts its expiry: remembering the old one records when (passwordsSetAt).
+    // PasswordResetRequired alone leaves the password, and so its expiry, as it was.
     if (hash !== undefined) await rememberPassword(tx, profile.user_id, profile.password_hash, new Date(context.clock.now()).toISOString());
     await tx
       .updateTable('login_profiles')
@@ -95,17 +98,26 @@ export const DeleteLoginProfile: Handler<Input<DeleteLoginProfileRequest>, void>
   });
 };
 
+// AWS documents no error for a wrong OldPassword, and ChangePassword's model lists none that fits
+// (InvalidInput is not among them): AccessDenied, common to every action, says the caller has not
+// shown it may change this password.
+const WRONG_OLD_PASSWORD = 'The old password is incorrect.';
+
 export const ChangePassword: Handler<Input<ChangePasswordRequest>, void> = async (input, context) => {
   const { store, caller } = context;
+  // The root and role sessions have no IAM user password (AWS CLI, "change-password": InvalidUserType).
   if (caller.type !== 'user' || caller.userName === undefined) throw new InvalidUserType('Only IAM users can change their own password.');
   // The password policy's AllowUsersToChangePassword lets every user change its own password;
   // without it, iam:ChangePassword must be allowed (IAM UG, "Set an account password policy for IAM users").
+  // An expired password changes no rule here, not even under HardExpiry: that locks the console
+  // only, and users with iam:ChangePassword and an active access key may still replace an expired
+  // password through the API (IAM API, "PasswordPolicy": HardExpiry).
   if (!(await usersMayChangePasswords(store.db, caller.accountId))) {
     await context.authorizer.authorize({ caller, action: 'iam:ChangePassword', resource: caller.arn, context: { ...context.requestContext } });
   }
   const user = await requireUser(store.db, context, caller.userName);
   const profile = await requireProfile(store.db, user);
-  if (!(await verifyPassword(input.OldPassword, profile.password_hash))) throw new InvalidInput('The old password is incorrect.');
+  if (!(await verifyPassword(input.OldPassword, profile.password_hash))) throw new AccessDenied(WRONG_OLD_PASSWORD);
   await checkPasswordReuse(store.db, caller.accountId, user.id, profile.password_hash, input.NewPassword);
   const hash = await newHash(context, input.NewPassword);
   await store.transaction(async (tx) => {
@@ -116,7 +128,8 @@ export const ChangePassword: Handler<Input<ChangePasswordRequest>, void> = async
       .where('user_id', '=', user.id)
       .where('password_hash', '=', profile.password_hash)
       .executeTakeFirst();
-    if (Number(changed.numUpdatedRows) === 0) throw new InvalidInput('The old password is incorrect.');
+    if (Number(changed.numUpdatedRows) === 0) throw new AccessDenied(WRONG_OLD_PASSWORD);
+    // Remembering the replaced password also records when the new one was set: its expiry counts from then.
     await rememberPassword(tx, user.id, profile.password_hash, new Date(context.clock.now()).toISOString());
   });
 };

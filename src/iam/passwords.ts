@@ -140,3 +140,59 @@ export async function usersMayChangePasswords(db: Db, accountId: string): Promis
     return false;
   }
 }
+
+/** The account password policy's MaxPasswordAge in days, when it expires passwords (IAM API, "UpdateAccountPasswordPolicy"). */
+export async function maxPasswordAge(db: Db, accountId: string): Promise<number | undefined> {
+  const account = await db.selectFrom('accounts').select('password_policy').where('id', '=', accountId).executeTakeFirst();
+  if (!account?.password_policy) return undefined;
+  try {
+    const age = (JSON.parse(account.password_policy) as Record<string, unknown>)['MaxPasswordAge'];
+    return typeof age === 'number' && age > 0 ? age : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When a password set at `setAt` expires: MaxPasswordAge days after it was last set, by
+ * CreateLoginProfile, UpdateLoginProfile or ChangePassword (IAM UG, "Set an account password policy
+ * for IAM users"); undefined when the policy does not expire passwords. The one expiry rule, which
+ * the credential report's password_next_rotation shows.
+ */
+export function passwordExpiresAt(setAt: string, maxAgeDays: number | undefined): number | undefined {
+  return maxAgeDays === undefined ? undefined : Date.parse(setAt) + maxAgeDays * DAY_MS;
+}
+
+/**
+ * When each current password of the account's users was set, by user id. A replaced password is
+ * remembered in password_history in the same transaction that stores its successor, so the latest
+ * replaced_at is when the current password was set; a first password was set with its profile.
+ */
+export async function passwordsSetAt(db: Db, accountId: string, userId?: string): Promise<Map<string, string>> {
+  let profiles = db
+    .selectFrom('login_profiles')
+    .innerJoin('users', 'users.id', 'login_profiles.user_id')
+    .select(['login_profiles.user_id', 'login_profiles.created_at'])
+    .where('users.account_id', '=', accountId);
+  let replaced = db
+    .selectFrom('password_history')
+    .innerJoin('users', 'users.id', 'password_history.user_id')
+    .select((eb) => ['password_history.user_id', eb.fn.max('password_history.replaced_at').as('last_replaced')])
+    .where('users.account_id', '=', accountId)
+    .groupBy('password_history.user_id');
+  if (userId !== undefined) {
+    profiles = profiles.where('users.id', '=', userId);
+    replaced = replaced.where('users.id', '=', userId);
+  }
+  const [profileRows, replacedRows] = await Promise.all([profiles.execute(), replaced.execute()]);
+  const lastReplaced = new Map(replacedRows.map((row) => [row.user_id, row.last_replaced]));
+  // ISO instants compare as strings. History older than the profile belongs to a deleted earlier profile.
+  return new Map(
+    profileRows.map((row) => {
+      const replacedAt = lastReplaced.get(row.user_id);
+      return [row.user_id, replacedAt !== undefined && replacedAt > row.created_at ? replacedAt : row.created_at];
+    }),
+  );
+}

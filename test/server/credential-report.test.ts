@@ -66,11 +66,12 @@ describe.each(BACKENDS)('credential report on %s', (backend) => {
     expect(Math.abs((report.GeneratedTime?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
     const { header, rows } = parseReport(report.Content);
     expect(header).toBe(AWS_COLUMNS);
-    // The root's row comes first, with its password columns not_supported.
+    // The root's row comes first: password_enabled, password_last_changed and password_next_rotation
+    // are always not_supported; no sign-in of the root is recorded here, so no_information.
     const lines = Buffer.from(report.Content ?? new Uint8Array()).toString('utf8').split('\n');
     expect(lines[1]?.startsWith(`<root_account>,arn:aws:iam::${t.accountId}:root,`)).toBe(true);
     const root = rows.get('<root_account>');
-    expect(root).toMatchObject({ password_enabled: 'not_supported', password_last_changed: 'not_supported', password_next_rotation: 'not_supported', mfa_active: 'false' });
+    expect(root).toMatchObject({ password_enabled: 'not_supported', password_last_used: 'no_information', password_last_changed: 'not_supported', password_next_rotation: 'not_supported', mfa_active: 'false' });
     expect(root?.['user_creation_time']).toMatch(ISO);
     expect(root?.['access_key_1_active']).toBe('true');
     expect(root?.['access_key_1_last_rotated']).toMatch(ISO);

@@ -5,13 +5,21 @@ import {
   CreateLoginProfileCommand,
   CreateUserCommand,
   DeleteLoginProfileCommand,
+  CreateRoleCommand,
   DeleteUserCommand,
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
   GetLoginProfileCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  UpdateAccountPasswordPolicyCommand,
   UpdateLoginProfileCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/iam/passwords.js';
-import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { BACKENDS, failure, startTestServer, type Credentials, type TestServer } from '../helpers/server.js';
 
 const GOOD = 'Correct-Horse-9';
 
@@ -160,7 +168,8 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     const dave = t.iamAs({ accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' });
 
     const wrong = await failure(dave.send(new ChangePasswordCommand({ OldPassword: 'Not-The-Old-1', NewPassword: 'Brand-New-Pass-3' })));
-    expect(wrong).toMatchObject({ name: 'InvalidInput', status: 400 });
+    expect(wrong).toMatchObject({ name: 'AccessDenied', status: 403, message: 'The old password is incorrect.' });
+    expect(await verifyPassword(GOOD, await storedHash('dave'))).toBe(true);
     const weak = await failure(dave.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'weak' })));
     expect(weak).toMatchObject({ name: 'PasswordPolicyViolation', status: 400 });
     await dave.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' }));
@@ -189,4 +198,124 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     const error = await failure(t.iamAs(t.root).send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' })));
     expect(error).toMatchObject({ name: 'InvalidUserType', status: 400 });
   });
+});
+
+const DAY = 86_400_000;
+
+// The IAM UG's "IAM: Allows IAM users to change their own password" example, trimmed to the action.
+const CHANGE_OWN_PASSWORD = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'iam:ChangePassword', Resource: 'arn:aws:iam::*:user/${aws:username}' }],
+});
+
+describe.each(BACKENDS)('password expiry on %s', (backend) => {
+  // Whole seconds: the credential report writes instants to the second.
+  const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(backend, { clock });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  // Clients that sign at the server's clock, so requests stay within the allowed skew as it moves.
+  const iamAs = (credentials: Credentials) =>
+    new IAMClient({ endpoint: t.url, region: 'us-east-1', credentials, maxAttempts: 1, systemClockOffset: clock.now() - Date.now() });
+  const stsAs = (credentials: Credentials) =>
+    new STSClient({ endpoint: t.url, region: 'us-east-1', credentials, maxAttempts: 1, systemClockOffset: clock.now() - Date.now() });
+  const admin = () => iamAs(t.admin);
+
+  async function passwordRow(userName: string): Promise<Record<string, string>> {
+    // Each report is fresh for four hours: moving the clock past that makes Generate build a new one.
+    clock.advance(4 * 60 * 60 * 1000);
+    await admin().send(new GenerateCredentialReportCommand({}));
+    const { Content } = await admin().send(new GetCredentialReportCommand({}));
+    const [header = '', ...lines] = Buffer.from(Content ?? new Uint8Array()).toString('utf8').split('\n');
+    const columns = header.split(',');
+    const line = lines.find((l) => l.startsWith(`${userName},`)) ?? '';
+    const values = line.split(',');
+    const row = Object.fromEntries(columns.map((c, i) => [c, values[i] ?? '']));
+    return { password_last_changed: row['password_last_changed'] ?? '', password_next_rotation: row['password_next_rotation'] ?? '' };
+  }
+
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+  let erin: Credentials;
+  let createdAt: number;
+
+  it('expires a password MaxPasswordAge days after it was set, as the credential report shows', async () => {
+    await admin().send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8, MaxPasswordAge: 30, AllowUsersToChangePassword: true, HardExpiry: true }));
+    await admin().send(new CreateUserCommand({ UserName: 'erin' }));
+    createdAt = clock.now();
+    await admin().send(new CreateLoginProfileCommand({ UserName: 'erin', Password: GOOD }));
+    const { AccessKey } = await admin().send(new CreateAccessKeyCommand({ UserName: 'erin' }));
+    erin = { accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' };
+    expect(await passwordRow('erin')).toEqual({ password_last_changed: at(createdAt), password_next_rotation: at(createdAt + 30 * DAY) });
+  });
+
+  it('lets a user replace an expired password through the API, even under HardExpiry, and restarts its expiry', async () => {
+    clock.advance(31 * DAY);
+    // HardExpiry locks the console only: a user allowed iam:ChangePassword (here by
+    // AllowUsersToChangePassword) may replace an expired password with its access key.
+    const changedAt = clock.now();
+    await iamAs(erin).send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Second-Pass-2' }));
+    expect(await verifyPassword('Second-Pass-2', await storedHash('erin'))).toBe(true);
+    expect(await passwordRow('erin')).toEqual({ password_last_changed: at(changedAt), password_next_rotation: at(changedAt + 30 * DAY) });
+    // The profile was created once: its CreateDate does not move with the password.
+    expect((await admin().send(new GetLoginProfileCommand({ UserName: 'erin' }))).LoginProfile?.CreateDate?.getTime()).toBe(createdAt);
+  });
+
+  it('restarts the expiry when an administrator sets a new password, not when it only requires a reset', async () => {
+    const before = await passwordRow('erin');
+    clock.advance(2 * DAY);
+    await admin().send(new UpdateLoginProfileCommand({ UserName: 'erin', PasswordResetRequired: true }));
+    expect(await passwordRow('erin')).toEqual(before);
+    clock.advance(40 * DAY);
+    const resetAt = clock.now();
+    await admin().send(new UpdateLoginProfileCommand({ UserName: 'erin', Password: 'Admin-Reset-3', PasswordResetRequired: true }));
+    expect(await passwordRow('erin')).toEqual({ password_last_changed: at(resetAt), password_next_rotation: at(resetAt + 30 * DAY) });
+  });
+
+  it('still asks an expired user for iam:ChangePassword when the policy does not allow users to change passwords', async () => {
+    await admin().send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8, MaxPasswordAge: 30 }));
+    clock.advance(31 * DAY);
+    const denied = await failure(iamAs(erin).send(new ChangePasswordCommand({ OldPassword: 'Admin-Reset-3', NewPassword: 'Third-Pass-4' })));
+    expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(denied.message).toContain('is not authorized to perform: iam:ChangePassword');
+    await admin().send(new PutUserPolicyCommand({ UserName: 'erin', PolicyName: 'change-own-password', PolicyDocument: CHANGE_OWN_PASSWORD }));
+    const changedAt = clock.now();
+    await iamAs(erin).send(new ChangePasswordCommand({ OldPassword: 'Admin-Reset-3', NewPassword: 'Third-Pass-4' }));
+    expect(await verifyPassword('Third-Pass-4', await storedHash('erin'))).toBe(true);
+    expect((await passwordRow('erin')).password_next_rotation).toBe(at(changedAt + 30 * DAY));
+    // Without MaxPasswordAge nothing expires: the next rotation is N/A again.
+    await admin().send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8 }));
+    expect((await passwordRow('erin')).password_next_rotation).toBe('N/A');
+  });
+
+  it('answers NoSuchEntity to a user without a password, and InvalidUserType to a role session', async () => {
+    await admin().send(new CreateUserCommand({ UserName: 'no-password' }));
+    await admin().send(new PutUserPolicyCommand({ UserName: 'no-password', PolicyName: 'change-own-password', PolicyDocument: CHANGE_OWN_PASSWORD }));
+    const { AccessKey } = await admin().send(new CreateAccessKeyCommand({ UserName: 'no-password' }));
+    const user = iamAs({ accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' });
+    const missing = await failure(user.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' })));
+    expect(missing).toMatchObject({ name: 'NoSuchEntity', status: 404, message: 'Login Profile for User no-password cannot be found.' });
+
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${t.accountId}:root` }, Action: 'sts:AssumeRole' }] };
+    const { Role } = await admin().send(new CreateRoleCommand({ RoleName: 'password-changer', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    const { Credentials: session } = await stsAs(t.admin).send(new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: 'try' }));
+    const role = iamAs({ accessKeyId: session?.AccessKeyId ?? '', secretAccessKey: session?.SecretAccessKey ?? '', sessionToken: session?.SessionToken ?? '' });
+    const error = await failure(role.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' })));
+    expect(error).toMatchObject({ name: 'InvalidUserType', status: 400 });
+  });
+
+  async function storedHash(userName: string): Promise<string> {
+    const row = await t.server.store.db
+      .selectFrom('login_profiles')
+      .innerJoin('users', 'users.id', 'login_profiles.user_id')
+      .select('login_profiles.password_hash')
+      .where('users.name', '=', userName)
+      .executeTakeFirstOrThrow();
+    return row.password_hash;
+  }
 });
