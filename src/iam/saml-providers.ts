@@ -2,10 +2,12 @@
  * SAML 2.0 identity providers that roles may trust for AssumeRoleWithSAML (IAM API Reference,
  * "CreateSAMLProvider" and neighbours; IAM UG, "Create a SAML identity provider in IAM"). A provider
  * is its IdP's metadata document: the entityID that assertions name as their Issuer, and the
- * certificates whose keys sign them.
+ * certificates whose keys sign them; and, for IdPs that encrypt assertions, up to two private keys
+ * (sealed at rest, never returned) and whether encryption is Required or only Allowed.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import type {
+  AssertionEncryptionModeType,
   CreateSAMLProviderRequest,
   CreateSAMLProviderResponse,
   DeleteSAMLProviderRequest,
@@ -22,6 +24,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { Selectable } from 'kysely';
 import { iamArn } from '../shared/arn.js';
+import type { Sealer } from '../shared/seal.js';
 import type { SamlProvidersTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
 import type { Handler, Input, OperationContext } from './context.js';
@@ -33,6 +36,8 @@ import { dropTags, listTagsPage, putTags, removeTags, tagsOf } from './tags.js';
 export const MAX_SAML_PROVIDERS = 100;
 /** Signing keys per SAML provider (IAM UG, "IAM and AWS STS quotas"). */
 export const MAX_SIGNING_CERTIFICATES = 10;
+/** Private keys for encrypted assertions per SAML provider (IAM API, "GetSAMLProvider": PrivateKeyList holds at most two). */
+export const MAX_PRIVATE_KEYS = 2;
 
 const RESOURCE_TYPE = 'saml-provider';
 const PROVIDER_ARN = /^arn:([^:]+):iam::(\d{12}):saml-provider\/([\w.-]+)$/;
@@ -112,14 +117,73 @@ async function requireSamlProvider(db: Db, context: OperationContext, arn: strin
   return row;
 }
 
+/** One private key for encrypted assertions, as stored: the PEM is sealed and never returned. */
+interface StoredPrivateKey {
+  readonly id: string;
+  readonly createdAt: string;
+  /** SHA-256 of the public half (SPKI DER), to notice the same key uploaded twice without opening the others. */
+  readonly fingerprint: string;
+  readonly sealed: string;
+}
+
+/** A provider's private keys; the column is a JSON array that only this module writes. */
+function privateKeysOf(row: Pick<SamlProviderRow, 'private_keys'>): StoredPrivateKey[] {
+  return JSON.parse(row.private_keys) as StoredPrivateKey[];
+}
+
+/** The provider's private keys, opened, for decrypting its assertions (AssumeRoleWithSAML). */
+export function openPrivateKeys(row: Pick<SamlProviderRow, 'private_keys'>, sealer: Sealer): KeyObject[] {
+  return privateKeysOf(row).map((key) => createPrivateKey(sealer.open(key.sealed)));
+}
+
+/** A key id as AWS shapes them: 22 to 64 characters of [A-Z0-9]. */
+function newPrivateKeyId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return [...randomBytes(26)].map((byte) => alphabet[byte & 31]).join('');
+}
+
 /**
- * This server does not decrypt assertions, so it refuses to be told to require or hold a key for
- * encrypted ones rather than accept a setting it would not honour.
+ * Checks and seals an uploaded private key. Assertions are decrypted by RSA-OAEP key transport, so
+ * only an unencrypted RSA key in PEM will do.
  */
-function refuseEncryption(input: { AssertionEncryptionMode?: string; AddPrivateKey?: string; RemovePrivateKey?: string }): void {
-  if (input.AssertionEncryptionMode === 'Required' || input.AddPrivateKey !== undefined || input.RemovePrivateKey !== undefined) {
-    throw new InvalidInput('Encrypted SAML assertions are not supported: AssertionEncryptionMode Required and private keys cannot be set.');
+function sealPrivateKey(pem: string, sealer: Sealer, now: number): StoredPrivateKey {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new InvalidInput('The private key could not be parsed: it must be an unencrypted PEM private key.');
   }
+  if (key.asymmetricKeyType !== 'rsa') throw new InvalidInput('The private key must be an RSA key: encrypted assertions carry their content key under RSA-OAEP.');
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  return { id: newPrivateKeyId(), createdAt: new Date(now).toISOString(), fingerprint: createHash('sha256').update(spki).digest('hex'), sealed: sealer.seal(pem) };
+}
+
+/**
+ * The private keys and mode after adding and removing keys as asked: at most two keys (enough to
+ * rotate: add the new one, then remove the old), and Required only while a key is left to decrypt with.
+ */
+function applyEncryptionSettings(
+  current: { keys: StoredPrivateKey[]; mode: string },
+  input: { AssertionEncryptionMode?: string; AddPrivateKey?: string; RemovePrivateKey?: string },
+  sealer: Sealer,
+  now: number,
+): { keys: StoredPrivateKey[]; mode: string } {
+  let keys = current.keys;
+  if (input.RemovePrivateKey !== undefined) {
+    if (!keys.some((key) => key.id === input.RemovePrivateKey)) throw new InvalidInput(`The SAML provider has no private key with the key ID ${input.RemovePrivateKey}.`);
+    keys = keys.filter((key) => key.id !== input.RemovePrivateKey);
+  }
+  if (input.AddPrivateKey !== undefined) {
+    const added = sealPrivateKey(input.AddPrivateKey, sealer, now);
+    if (keys.some((key) => key.fingerprint === added.fingerprint)) throw new InvalidInput('The SAML provider already has this private key.');
+    if (keys.length >= MAX_PRIVATE_KEYS) throw new LimitExceeded(`Cannot exceed quota for PrivateKeysPerSAMLProvider: ${MAX_PRIVATE_KEYS}`);
+    keys = [...keys, added];
+  }
+  const mode = input.AssertionEncryptionMode ?? current.mode;
+  if (mode === 'Required' && keys.length === 0) {
+    throw new InvalidInput('AssertionEncryptionMode Required needs a private key to decrypt assertions: add one, or set the mode to Allowed before removing the last.');
+  }
+  return { keys, mode };
 }
 
 /** The columns a metadata document determines. */
@@ -135,9 +199,9 @@ function metadataColumns(document: string, createdAt: number): Pick<SamlProvider
 
 /** Registers an IdP from its metadata document (IAM API, "CreateSAMLProvider"). */
 export const CreateSAMLProvider: Handler<Input<CreateSAMLProviderRequest>, CreateSAMLProviderResponse> = async (input, context) => {
-  const { store, caller, clock, config } = context;
-  refuseEncryption(input);
+  const { store, caller, clock, config, sealer } = context;
   const now = clock.now();
+  const encryption = applyEncryptionSettings({ keys: [], mode: 'Allowed' }, input, sealer, now);
   const row: SamlProviderRow = {
     arn: iamArn(config.partition, caller.accountId, 'saml-provider', '/', input.Name),
     account_id: caller.accountId,
@@ -145,6 +209,8 @@ export const CreateSAMLProvider: Handler<Input<CreateSAMLProviderRequest>, Creat
     name_lower: input.Name.toLowerCase(),
     ...metadataColumns(input.SAMLMetadataDocument, now),
     created_at: new Date(now).toISOString(),
+    assertion_encryption_mode: encryption.mode,
+    private_keys: JSON.stringify(encryption.keys),
   };
   try {
     await store.transaction(async (tx) => {
@@ -173,6 +239,9 @@ export const GetSAMLProvider: Handler<Input<GetSAMLProviderRequest>, GetSAMLProv
     SAMLMetadataDocument: row.metadata,
     CreateDate: new Date(row.created_at),
     ValidUntil: new Date(row.valid_until),
+    AssertionEncryptionMode: row.assertion_encryption_mode as AssertionEncryptionModeType,
+    // Only ids and upload times: a private key never leaves the server.
+    PrivateKeyList: privateKeysOf(row).map((key) => ({ KeyId: key.id, Timestamp: new Date(key.createdAt) })),
     ...(tags.length > 0 && { Tags: tags }),
   };
 };
@@ -183,13 +252,21 @@ export const ListSAMLProviders: Handler<Input<ListSAMLProvidersRequest>, ListSAM
   return { SAMLProviderList: rows.map((row) => ({ Arn: row.arn, ValidUntil: new Date(row.valid_until), CreateDate: new Date(row.created_at) })) };
 };
 
-/** Replaces a provider's metadata (a new certificate, say) under the same ARN. */
+/** Replaces a provider's metadata (a new certificate, say), its encryption mode or its private keys, under the same ARN. */
 export const UpdateSAMLProvider: Handler<Input<UpdateSAMLProviderRequest>, UpdateSAMLProviderResponse> = async (input, context) => {
-  refuseEncryption(input);
   const document = input.SAMLMetadataDocument;
   return context.store.transaction(async (tx) => {
     const row = await requireSamlProvider(tx, context, input.SAMLProviderArn);
-    if (document !== undefined) await tx.updateTable('saml_providers').set(metadataColumns(document, Date.parse(row.created_at))).where('arn', '=', row.arn).execute();
+    const encryption = applyEncryptionSettings({ keys: privateKeysOf(row), mode: row.assertion_encryption_mode }, input, context.sealer, context.clock.now());
+    await tx
+      .updateTable('saml_providers')
+      .set({
+        ...(document !== undefined && metadataColumns(document, Date.parse(row.created_at))),
+        assertion_encryption_mode: encryption.mode,
+        private_keys: JSON.stringify(encryption.keys),
+      })
+      .where('arn', '=', row.arn)
+      .execute();
     return { SAMLProviderArn: row.arn };
   });
 };

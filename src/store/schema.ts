@@ -197,6 +197,10 @@ export interface SamlProvidersTable {
   certificates: string;
   valid_until: string;
   created_at: string;
+  /** Allowed or Required: whether plaintext assertions are still accepted. */
+  assertion_encryption_mode: string;
+  /** JSON array of the keys that decrypt assertions: id, upload time, SPKI fingerprint and the PEM sealed (never returned). */
+  private_keys: string;
 }
 
 /** A delegation request: a partner account asks an owner account for temporary access (IAM UG, "Temporary delegation"). */

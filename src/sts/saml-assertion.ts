@@ -1,13 +1,17 @@
 /**
  * Verifying a SAML 2.0 Response for AssumeRoleWithSAML (IAM UG, "Configure SAML assertions for the
- * authentication response"). The Response or its Assertion must carry an XML signature by one of
+ * authentication response"). An EncryptedAssertion is first decrypted with the provider's private
+ * keys (saml-decrypt.ts). The Response or its Assertion must carry an XML signature by one of
  * the provider's certificates, and every claim is read from the bytes that signature covers — never
  * from the document around them — so that moving a signed element and putting a forged one in its
  * place (signature wrapping) gains nothing.
  */
+import type { KeyObject } from 'node:crypto';
+import { XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { attributeOf, childElements, isElement, onlyChild, parseXml, SAML_NS, textOf } from '../iam/saml-xml.js';
 import { ExpiredToken, IDPRejectedClaim, InvalidIdentityToken } from './errors.js';
+import { decryptAssertion, UNDECRYPTABLE } from './saml-decrypt.js';
 
 /** IdP and server clocks differ; times in an assertion are read with this much leeway. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -26,10 +30,14 @@ const UNSPECIFIED_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecifie
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
-/** What the provider trusts: the metadata's entityID and signing certificates. */
+/** What the provider trusts: the metadata's entityID and signing certificates, and how it takes encrypted assertions. */
 export interface SamlTrust {
   readonly entityId: string;
   readonly certificates: readonly string[];
+  /** The provider's private keys, to decrypt an EncryptedAssertion. */
+  readonly decryptionKeys: readonly KeyObject[];
+  /** AssertionEncryptionMode Required: a plaintext Assertion is refused. */
+  readonly encryptionRequired: boolean;
 }
 
 /** The claims of a verified assertion. */
@@ -58,16 +66,25 @@ export function verifySamlResponse(base64: string, trust: SamlTrust, now: number
   const xml = Buffer.from(base64, 'base64').toString('utf8');
   const response = parseXml(xml);
   if (!response || !isElement(response, SAML_NS.protocol, 'Response')) throw invalid('Invalid SAML response: not a base64-encoded SAML 2.0 Response.');
-  if (childElements(response, SAML_NS.assertion, 'EncryptedAssertion').length > 0) throw invalid('Encrypted SAML assertions are not supported.');
-  const assertion = onlyChild(response, SAML_NS.assertion, 'Assertion');
+  const plaintext = childElements(response, SAML_NS.assertion, 'Assertion');
+  const encrypted = childElements(response, SAML_NS.assertion, 'EncryptedAssertion');
+  if (plaintext.length + encrypted.length !== 1) throw invalid('Invalid SAML response: it must hold exactly one Assertion or EncryptedAssertion.');
+  if (encrypted.length === 0 && trust.encryptionRequired) throw invalid('Invalid SAML response: the SAML provider requires encrypted assertions (AssertionEncryptionMode is Required), and this assertion is not encrypted.');
+
+  const responseSignature = signatureOf(response);
+  const signedResponse = responseSignature ? verifiedCopy(xml, response, responseSignature, trust) : undefined;
+  // An encrypted assertion is decrypted where it stands — in the signed copy of the Response when
+  // the Response is signed (that signature covers the ciphertext) — and then read like a plaintext one.
+  const { document, documentXml } = encrypted.length > 0 ? withAssertionDecrypted(signedResponse ?? response, trust) : { document: response, documentXml: xml };
+  const assertion = onlyChild(document, SAML_NS.assertion, 'Assertion');
   if (!assertion) throw invalid('Invalid SAML response: it must hold exactly one Assertion.');
 
   // The innermost signed copy is what we read: the Assertion's own signature if it has one, else the Response's.
-  const responseSignature = signatureOf(response);
   const assertionSignature = signatureOf(assertion);
   if (!responseSignature && !assertionSignature) throw invalid('Response signature invalid: neither the Response nor its Assertion is signed.');
-  const signedResponse = responseSignature ? verifiedCopy(xml, response, responseSignature, trust) : undefined;
-  const signedAssertion = assertionSignature ? verifiedCopy(xml, assertion, assertionSignature, trust) : signedResponse && onlyChild(signedResponse, SAML_NS.assertion, 'Assertion');
+  const signedAssertion = assertionSignature
+    ? verifiedCopy(documentXml, assertion, assertionSignature, trust)
+    : signedResponse && onlyChild(encrypted.length > 0 ? document : signedResponse, SAML_NS.assertion, 'Assertion');
   if (!signedAssertion) throw invalid('Invalid SAML response: it must hold exactly one Assertion.');
 
   // The status is read from the signed Response when there is one; an unsigned status can only refuse.
@@ -77,6 +94,48 @@ export function verifySamlResponse(base64: string, trust: SamlTrust, now: number
 
   return claimsOf(signedAssertion, trust, now);
 }
+
+/**
+ * A copy of `response` with its EncryptedAssertion replaced by the decrypted Assertion, and that
+ * copy's text (an assertion's own signature is checked against it). The decrypted text is parsed
+ * under the namespace prefixes in scope on the EncryptedAssertion, since an IdP may
+ * encrypt an assertion that uses a prefix its Response declares.
+ */
+function withAssertionDecrypted(response: Element, trust: SamlTrust): { document: Element; documentXml: string } {
+  const copy = parseXml(new XMLSerializer().serializeToString(response));
+  const encryptedAssertion = copy && onlyChild(copy, SAML_NS.assertion, 'EncryptedAssertion');
+  if (!copy || !encryptedAssertion) throw invalid('Invalid SAML response: it must hold exactly one EncryptedAssertion.');
+  const decrypted = decryptAssertion(encryptedAssertion, trust.decryptionKeys);
+
+  const declarations = [...namespacesInScope(encryptedAssertion)].map(([prefix, uri]) => ` ${prefix ? `xmlns:${prefix}` : 'xmlns'}="${escapeAttribute(uri)}"`).join('');
+  // The decrypted text may not bring a document type declaration or more than one element (parseXml refuses both).
+  const wrapper = parseXml(`<wrapper${declarations}>${decrypted.replace(/^<\?xml[^>]*\?>/, '')}</wrapper>`);
+  const elements = wrapper ? Array.from({ length: wrapper.childNodes.length }, (_, i) => wrapper.childNodes.item(i)).filter((node) => node?.nodeType === 1) : [];
+  const assertion = elements[0] as Element | undefined;
+  if (elements.length !== 1 || !assertion || !isElement(assertion, SAML_NS.assertion, 'Assertion')) throw invalid(UNDECRYPTABLE);
+  copy.replaceChild(copy.ownerDocument.importNode(assertion, true), encryptedAssertion);
+  const documentXml = new XMLSerializer().serializeToString(copy);
+  const document = parseXml(documentXml);
+  if (!document) throw invalid(UNDECRYPTABLE);
+  return { document, documentXml };
+}
+
+/** The namespace declarations in scope on `element`, nearest first wins (prefix '' is the default namespace). */
+function namespacesInScope(element: Element): Map<string, string> {
+  const scope = new Map<string, string>();
+  for (let node: Node | null = element; node && node.nodeType === 1; node = node.parentNode) {
+    const attributes = (node as Element).attributes;
+    for (let i = 0; i < attributes.length; i++) {
+      const attribute = attributes.item(i);
+      if (!attribute) continue;
+      const prefix = attribute.name === 'xmlns' ? '' : attribute.name.startsWith('xmlns:') ? attribute.name.slice(6) : undefined;
+      if (prefix !== undefined && !scope.has(prefix)) scope.set(prefix, attribute.value);
+    }
+  }
+  return scope;
+}
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 
 /** The element's enveloped signature: undefined when unsigned; more than one is refused. */
 function signatureOf(element: Element): Element | undefined {

@@ -1,15 +1,16 @@
 /**
  * AssumeRoleWithSAML (STS API, "AssumeRoleWithSAML"; IAM UG, "Configure SAML assertions for the
- * authentication response"). Unsigned: the IdP's signed assertion is the proof. The assertion's
- * Role attribute must offer the requested role and provider, and the role's trust policy must allow
- * the provider (`Federated`) under the assertion's saml: context keys.
+ * authentication response"). Unsigned: the IdP's signed assertion is the proof, decrypted first
+ * with the provider's private keys when the IdP encrypts it. The assertion's Role attribute must
+ * offer the requested role and provider, and the role's trust policy must allow the provider
+ * (`Federated`) under the assertion's saml: context keys.
  */
 import { createHash } from 'node:crypto';
 import type { AssumeRoleWithSAMLRequest, AssumeRoleWithSAMLResponse } from '@aws-sdk/client-sts';
 import { AccessDenied } from '../authz/errors.js';
 import type { Handler, Input } from '../iam/context.js';
 import { ValidationError } from '../iam/errors.js';
-import { findSamlProvider } from '../iam/saml-providers.js';
+import { findSamlProvider, openPrivateKeys } from '../iam/saml-providers.js';
 import { compile, evaluate, type ContextValue } from '../policy/index.js';
 import { findRole } from './assume-role.js';
 import { ExpiredToken, IDPRejectedClaim, InvalidIdentityToken } from './errors.js';
@@ -143,7 +144,11 @@ export const AssumeRoleWithSAML: Handler<Input<AssumeRoleWithSAMLRequest>, Assum
 
   // The certificates are a JSON array of PEM that only saml-providers.ts writes.
   const certificates = JSON.parse(provider.certificates) as string[];
-  const claims = verifySamlResponse(input.SAMLAssertion, { entityId: provider.entity_id, certificates }, now);
+  const claims = verifySamlResponse(
+    input.SAMLAssertion,
+    { entityId: provider.entity_id, certificates, decryptionKeys: openPrivateKeys(provider, context.sealer), encryptionRequired: provider.assertion_encryption_mode === 'Required' },
+    now,
+  );
   if (!offersRole(claims, input.RoleArn, input.PrincipalArn)) throw denied();
   const sessionName = single(claims, ROLE_SESSION_NAME);
   if (sessionName === undefined || !SESSION_NAME.test(sessionName)) throw rejected(`${ROLE_SESSION_NAME} is required and must be 2 to 64 characters of [\\w+=,.@-].`);
