@@ -30,12 +30,25 @@ export function encodeResponse(
 ): string {
   const op = typeof operation === 'string' ? service.operations.get(operation) : operation;
   if (!op) throw new ServiceFailure('An internal error occurred.', `encodeResponse: no operation ${String(operation)} in ${service.name}`);
+  return responseDocument(op, encodeResult(service, op, output), requestId);
+}
+
+/**
+ * The part of a response that depends on the output alone: the opening element and the Result.
+ * Kept apart so that a result can be reused under another request's RequestId (see responseDocument).
+ */
+export function encodeResult(service: ServiceModel, op: Operation, output: Readonly<Record<string, unknown>> | undefined): string {
   let xml = `<${op.name}Response xmlns="${escapeXml(service.metadata.xmlNamespace)}">`;
   if (op.output) {
     const wrapper = op.resultWrapper ?? `${op.name}Result`;
     xml += `<${wrapper}>${output ? structureContent(op.output, output) : ''}</${wrapper}>`;
   }
-  return `${xml}<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${op.name}Response>`;
+  return xml;
+}
+
+/** Completes an encoded result into the response document, with the request's metadata. */
+export function responseDocument(op: Operation, result: string, requestId: string): string {
+  return `${result}<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${op.name}Response>`;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 export { parseQueryParams, MAX_QUERY_PARAMETERS } from './query.js';
 export { decodeInput, compilePattern, codePointLength } from './decode.js';
-export { encodeResponse, encodeError, escapeXml, formatTimestamp } from './encode.js';
+export { encodeResponse, encodeResult, responseDocument, encodeError, escapeXml, formatTimestamp } from './encode.js';
 export { resolveOperation, decodeRequest } from './resolve.js';
 export { SERVICES, SERVICE_NAMES, SHAPE_TYPES, serviceModel, serviceByApiVersion, loadModel } from './model.js';
 export type {

@@ -16,7 +16,8 @@ import { createKeyUsageRecorder } from '../iam/key-usage.js';
 import {
   decodeInput,
   encodeError,
-  encodeResponse,
+  encodeResult,
+  responseDocument,
   notImplemented,
   parseQueryParams,
   resolveOperation,
@@ -40,7 +41,8 @@ import { ServiceError } from '../shared/service-error.js';
 import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
 import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
-import { HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
+import { CACHEABLE_READS, HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
+import { ReadCache } from './read-cache.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerWorkloadCredentials } from './workload-credentials.js';
 
@@ -65,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const keyUsage = createKeyUsageRecorder(store, clock);
   const accessRecords = createAccessRecorder(store, clock);
   const targets = await authorizationTargets();
+  const readCache = new ReadCache(store.changes);
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -135,12 +138,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         });
       }
 
-      const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };
-      const output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
-      if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
+      // The caller is part of the key: a read without a name (GetUser, ListAccessKeys) reads the caller's own.
+      const cacheKey = readCache.enabled && serviceName === 'iam' && CACHEABLE_READS.has(operation.name) ? `${caller.arn}\n${operation.name}\n${JSON.stringify(input)}` : undefined;
+      let result = cacheKey === undefined ? undefined : readCache.get(caller.accountId, cacheKey);
+      if (result === undefined) {
+        const version = store.changes.version(caller.accountId);
+        const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };
+        let output: unknown;
+        try {
+          output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
+        } finally {
+          // A write that failed may still have committed part of its work: caches start over either way.
+          if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
+        }
+        result = encodeResult(service, operation, (output ?? undefined) as Record<string, unknown> | undefined);
+        if (cacheKey !== undefined) readCache.set(caller.accountId, version, cacheKey, result);
+      }
       // Service last accessed data counts calls that went through (AssumeRole too): bookkeeping, never awaited.
       void accessRecords.record(caller, action, region);
-      return { status: 200, xml: encodeResponse(service, operation.name, (output ?? undefined) as Record<string, unknown> | undefined, requestId), requestId };
+      return { status: 200, xml: responseDocument(operation, result, requestId), requestId };
     } catch (error) {
       const failure = error instanceof ServiceError ? error : internalFailure(error);
       return { status: failure.status, xml: encodeError(failure, requestId, namespace), requestId };

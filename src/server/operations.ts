@@ -80,6 +80,25 @@ export const UNGOVERNED: ReadonlySet<string> = new Set([
   // Unsigned: the web identity token or SAML assertion is the proof, and the trust policy decides.
   'sts:AssumeRoleWithWebIdentity',
   'sts:AssumeRoleWithSAML',
+  // Across accounts: the handler authorizes with the organization's trust of the management account.
+  'sts:AssumeRoot',
+]);
+
+/**
+ * IAM reads whose result is a function of the account's stored state, the caller and the input
+ * alone: nothing from the clock, the request's host, or the bookkeeping that is written without a
+ * change of version (key and service last use). Their encoded results may be reused until the
+ * account changes (./read-cache.ts). A field filled by bookkeeping later must leave this list.
+ */
+export const CACHEABLE_READS: ReadonlySet<string> = new Set([
+  'GetUser', 'ListUsers', 'GetGroup', 'ListGroups', 'ListGroupsForUser', 'GetRole', 'ListRoles',
+  'GetPolicy', 'ListPolicies', 'GetPolicyVersion', 'ListPolicyVersions', 'ListEntitiesForPolicy',
+  'ListAttachedUserPolicies', 'ListAttachedGroupPolicies', 'ListAttachedRolePolicies',
+  'ListUserPolicies', 'ListGroupPolicies', 'ListRolePolicies', 'GetUserPolicy', 'GetGroupPolicy', 'GetRolePolicy',
+  'GetInstanceProfile', 'ListInstanceProfiles', 'ListInstanceProfilesForRole',
+  'ListUserTags', 'ListRoleTags', 'ListPolicyTags', 'ListAccessKeys', 'ListAccountAliases', 'GetAccountPasswordPolicy',
+  'ListOpenIDConnectProviders', 'GetOpenIDConnectProvider', 'ListSAMLProviders',
+  'ListSigningCertificates', 'ListSSHPublicKeys', 'ListMFADevices', 'ListVirtualMFADevices',
 ]);
 
 /** Whether an operation only reads: after anything else, cached permissions are recomputed. */
