@@ -30,5 +30,14 @@ export class ManualClock implements Clock {
 
 /** An instant as AWS writes it in responses: ISO 8601 in UTC, e.g. `2026-11-30T06:30:00Z`. */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Every request asks for the time (aws:CurrentTime): within one second the answer is the same.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastIsoTime = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastIsoTime;
 }
+
+let lastSecond = NaN;
+let lastIsoTime = '';

@@ -3,15 +3,18 @@
  * for Signature Version 4" (IAM User Guide, reference_sigv_create-signed-request.html) and as
  * @smithy/signature-v4 and botocore compute them for every service but S3.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** The only algorithm we verify. */
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 
 /** Hex SHA-256 of a string (as UTF-8) or of bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShotHash !== undefined ? oneShotHash('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 }
+
+// crypto.hash (Node 20.12 and later) hashes a short input at half the cost of a Hash object.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
 
 // RFC 3986 unreserved characters: A-Z a-z 0-9 - . _ ~ are the only bytes left as they are.
 const UNRESERVED = new Uint8Array(128);
@@ -113,9 +116,12 @@ function compare(a: string, b: string): number {
  */
 export function canonicalHeaderValue(value: string | readonly string[] | undefined): string {
   if (value === undefined) return '';
-  if (typeof value === 'string') return value.replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+  if (typeof value === 'string') return TRIMMED.test(value) ? value : value.replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
   return value.map((v) => canonicalHeaderValue(v)).join(',');
 }
+
+// A value with nothing to trim or squeeze (almost every value a client sends) is its own canonical form.
+const TRIMMED = /^(?:[^ \t]+(?: [^ \t]+)*)?$/;
 
 /** What a canonical request is built from. */
 export interface CanonicalRequestInput {
