@@ -27,13 +27,14 @@ export async function ensureAwsManagedPolicies(store: Store, partition: string, 
   const now = new Date(clock.now()).toISOString();
   await store.transaction(async (tx) => {
     for (const policy of AWS_MANAGED_POLICIES) {
-      const arn = iamArn(partition, AWS_ACCOUNT, 'policy', '/', policy.name);
+      const path = policy.path ?? '/';
+      const arn = iamArn(partition, AWS_ACCOUNT, 'policy', path, policy.name);
       const existing = await tx.selectFrom('policies').select('id').where('arn', '=', arn).executeTakeFirst();
       if (existing) continue;
       const id = newId('policy');
       await tx
         .insertInto('policies')
-        .values({ id, account_id: AWS_ACCOUNT, name: policy.name, name_lower: policy.name.toLowerCase(), path: '/', created_at: now, arn, description: policy.description, default_version_id: 'v1', next_version: 2, updated_at: now })
+        .values({ id, account_id: AWS_ACCOUNT, name: policy.name, name_lower: policy.name.toLowerCase(), path, created_at: now, arn, description: policy.description, default_version_id: 'v1', next_version: 2, updated_at: now })
         .execute();
       await tx.insertInto('policy_versions').values({ policy_id: id, version_id: 'v1', document: JSON.stringify(policy.document), created_at: now }).execute();
     }
