@@ -1,6 +1,7 @@
 /**
- * The Organizations-related operations and STS AssumeRoot: this server has no organizations, so
- * they answer as AWS answers an account outside one. Through the real SDK on SQLite and PostgreSQL.
+ * The Organizations-related operations: this server has no organizations, so they answer as AWS
+ * answers an account outside one (AssumeRoot, which the management account's principals may use,
+ * is tested in assume-root.test.ts). Through the real SDK on SQLite and PostgreSQL.
  */
 import {
   DisableOrganizationsRootCredentialsManagementCommand,
@@ -12,7 +13,6 @@ import {
   ListOrganizationsFeaturesCommand,
   OrganizationNotFoundException,
 } from '@aws-sdk/client-iam';
-import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createSecondAccount, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -68,16 +68,5 @@ describe.each(BACKENDS)('organizations on %s', (backend) => {
   it('GenerateOrganizationsAccessReport refuses an entity path outside the pattern with ValidationError', async () => {
     const error = await failure(t.iam.send(new GenerateOrganizationsAccessReportCommand({ EntityPath: 'not-an-organization-path' })));
     expect(error).toMatchObject({ name: 'ValidationError', status: 400 });
-  });
-
-  it('STS AssumeRoot answers AccessDenied (403): root credentials management is not enabled', async () => {
-    const second = await createSecondAccount(t);
-    for (const sts of [t.sts, t.stsAs(t.root)]) {
-      const error = await failure(
-        sts.send(new AssumeRootCommand({ TargetPrincipal: second.accountId, TaskPolicyArn: { arn: 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials' } })),
-      );
-      expect(error).toMatchObject({ name: 'AccessDenied', status: 403 });
-      expect(error.message).toContain('sts:AssumeRoot');
-    }
   });
 });
