@@ -19,7 +19,8 @@ interface Entry {
   readonly madeAt: number;
   readonly set: PolicySet;
   readonly compiled: CompiledPolicySet;
-  readonly tags: Readonly<Record<string, string>>;
+  /** The condition keys that describe the principal, its tags included: the same for every request it makes. */
+  readonly principal: Readonly<Record<string, ContextValue>>;
 }
 
 /** A question to the authorizer. */
@@ -61,8 +62,7 @@ export class Authorizer {
     // An AssumeRoot session is the root too, but held to its task policy: it is evaluated like a session.
     if (caller.type === 'root' && request.resourcePolicy === undefined && caller.session === undefined) return { decision: 'Allow', matched: [] };
     const entry = await this.entry(caller);
-    const context: Record<string, ContextValue> = { ...principalContext(caller), ...request.context };
-    for (const [key, value] of Object.entries(entry.tags)) context[`aws:PrincipalTag/${key}`] = value;
+    const context: Record<string, ContextValue> = { ...entry.principal, ...request.context };
     const compiled = request.resourcePolicy ? compile({ ...entry.set, resource: request.resourcePolicy }) : entry.compiled;
     return evaluate({ principal: caller.arn, action: request.action, resource: request.resource, context }, compiled);
   }
@@ -94,7 +94,9 @@ export class Authorizer {
     const rows = caller.type === 'root' || caller.type === 'anonymous' ? [] : await this.store.db.selectFrom('tags').select(['key', 'value']).where('resource_type', '=', owner).where('resource_id', '=', caller.entityId).execute();
     // Session tags replace the principal's tags of the same key (IAM UG, "Passing session tags in AWS STS").
     const tags = { ...Object.fromEntries(rows.map((t) => [t.key, t.value])), ...caller.session?.tags };
-    const entry: Entry = { version, madeAt: now, set, compiled: compileStored(set), tags };
+    const principal = principalContext(caller);
+    for (const [key, value] of Object.entries(tags)) principal[`aws:PrincipalTag/${key}`] = value;
+    const entry: Entry = { version, madeAt: now, set, compiled: compileStored(set), principal };
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, entry);
     return entry;
