@@ -68,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const accessRecords = createAccessRecorder(store, clock);
   const targets = await authorizationTargets();
   const readCache = new ReadCache(store.changes);
+  const verifyOptions = { clock, services: SIGNED_SERVICES };
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -95,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       let service: ServiceModel;
       let region = config.region;
       if (isSigned(request, query)) {
-        const verified = await verifyRequest(signed, lookupKey, { clock, services: SIGNED_SERVICES });
+        const verified = await verifyRequest(signed, lookupKey, verifyOptions);
         caller = verified.key;
         checkSession(caller, verified.securityToken, clock.now());
         // Operations of our own are signed for an AWS service and told apart by their Version.
