@@ -16,7 +16,7 @@ import {
   messages,
 } from './errors.js';
 import { formatAmzDate, hasQueryAuth, parseAmzDate, parseAuthorizationHeader, parsePresignedQuery, singleHeader, type AuthParams, type Headers } from './parse.js';
-import { deriveSigningKey, hmacSha256, signingKey } from './signing-key.js';
+import { deriveSigningKey, signingKey, SigningKey } from './signing-key.js';
 
 /** A request as received: nothing decoded, the body exactly as its bytes arrived. */
 export interface SignedRequest {
@@ -104,10 +104,10 @@ export async function verifyRequest<K>(request: SignedRequest, lookup: KeyLookup
   const found = ACCESS_KEY_ID.test(accessKeyId) ? await lookup(accessKeyId) : undefined;
   if (found === undefined) {
     // Spend the HMAC work anyway, so that timing tells less about which key ids exist.
-    hmacSha256(deriveSigningKey(DUMMY_SECRET, date, region, service), toSign);
+    new SigningKey(deriveSigningKey(DUMMY_SECRET, date, region, service)).sign(toSign);
     throw new InvalidClientTokenId(messages.invalidClientTokenId, { accessKeyId });
   }
-  const expected = hmacSha256(signingKey(found.secretAccessKey, date, region, service), toSign);
+  const expected = signingKey(found.secretAccessKey, date, region, service).sign(toSign);
   const provided = SIGNATURE.test(auth.signature) ? Buffer.from(auth.signature, 'hex') : undefined;
   if (provided === undefined || !timingSafeEqual(expected, provided)) {
     // The string to sign lets an operator compare with the client's. Not the canonical request:

@@ -77,13 +77,13 @@ describe('ISO 8601 basic timestamps', () => {
 
 describe('the signing key cache', () => {
   it('returns the derived key, and stays bounded', () => {
-    expect(signingKey('secret', '20150830', 'us-east-1', 'iam')).toEqual(deriveSigningKey('secret', '20150830', 'us-east-1', 'iam'));
+    expect(signingKey('secret', '20150830', 'us-east-1', 'iam').key).toEqual(deriveSigningKey('secret', '20150830', 'us-east-1', 'iam'));
     for (let i = 0; i < 2000; i++) signingKey('secret', '20150830', `region-${i}`, 'iam');
     expect(cachedSigningKeyCount()).toBe(1024);
-    expect(signingKey('secret', '20150830', 'region-1999', 'iam')).toEqual(deriveSigningKey('secret', '20150830', 'region-1999', 'iam'));
+    expect(signingKey('secret', '20150830', 'region-1999', 'iam').key).toEqual(deriveSigningKey('secret', '20150830', 'region-1999', 'iam'));
   });
 
   it('keeps keys of different secrets apart', () => {
-    expect(signingKey('a/b', '20150830', 'r', 's')).not.toEqual(signingKey('a', '20150830', 'b/r', 's'));
+    expect(signingKey('a/b', '20150830', 'r', 's').key).not.toEqual(signingKey('a', '20150830', 'b/r', 's').key);
   });
 });
