@@ -62,9 +62,8 @@ export class Authorizer {
     // An AssumeRoot session is the root too, but held to its task policy: it is evaluated like a session.
     if (caller.type === 'root' && request.resourcePolicy === undefined && caller.session === undefined) return { decision: 'Allow', matched: [] };
     const entry = await this.entry(caller);
-    const context: Record<string, ContextValue> = { ...entry.principal, ...request.context };
     const compiled = request.resourcePolicy ? compile({ ...entry.set, resource: request.resourcePolicy }) : entry.compiled;
-    return evaluate({ principal: caller.arn, action: request.action, resource: request.resource, context }, compiled);
+    return evaluate({ principal: caller.arn, action: request.action, resource: request.resource, context: [entry.principal, request.context] }, compiled);
   }
 
   /** Decides, and throws AccessDenied in AWS's words unless allowed. */

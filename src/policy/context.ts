@@ -9,29 +9,43 @@ import type { ContextValue } from './types.js';
 /** A context value as the evaluator reads it: one string, or a set of strings. */
 export type KeyValue = string | readonly string[];
 
+/** Condition keys as a request gives them: one record, or records read as one (a later one's key wins). */
+export type ContextInput = Readonly<Record<string, ContextValue | undefined>> | readonly Readonly<Record<string, ContextValue | undefined>>[];
+
 /** The condition keys of one request. */
 export class RequestContext {
-  private keys: string[] | undefined;
+  private readonly layers: readonly Readonly<Record<string, ContextValue | undefined>>[];
+  private keys: (readonly string[])[] | undefined;
   private lower: Map<string, KeyValue> | undefined;
 
-  constructor(private readonly raw: Readonly<Record<string, ContextValue | undefined>> | undefined) {}
+  // Layers spare the caller merging what it keeps apart (the principal's keys, made once, and the
+  // request's own) into a fresh object on every request.
+  constructor(context: ContextInput | undefined) {
+    this.layers = context === undefined ? [] : isLayered(context) ? context : [context];
+  }
 
   /** The value of a key, given as written and lower-cased, or undefined when the request lacks it. */
   get(key: string, lowerKey: string): KeyValue | undefined {
-    const raw = this.raw;
-    if (raw === undefined) return undefined;
-    const direct = normalize(raw[key]);
-    if (direct !== undefined) return direct;
+    const layers = this.layers;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const direct = normalize(layers[i]![key]);
+      if (direct !== undefined) return direct;
+    }
     if (this.lower) return this.lower.get(lowerKey);
     // A small context is scanned (lengths first, so most keys cost one comparison); a large one
     // is indexed once.
-    const keys = (this.keys ??= Object.keys(raw));
-    if (keys.length > SCAN_LIMIT) {
-      this.lower = lowerIndex(raw, keys);
+    const keys = (this.keys ??= layers.map((layer) => Object.keys(layer)));
+    if (keys.reduce((n, k) => n + k.length, 0) > SCAN_LIMIT) {
+      this.lower = lowerIndex(layers, keys);
       return this.lower.get(lowerKey);
     }
-    for (const candidate of keys) {
-      if (candidate.length === lowerKey.length && candidate.toLowerCase() === lowerKey) return normalize(raw[candidate]);
+    for (let i = layers.length - 1; i >= 0; i--) {
+      for (const candidate of keys[i]!) {
+        if (candidate.length === lowerKey.length && candidate.toLowerCase() === lowerKey) {
+          const value = normalize(layers[i]![candidate]);
+          if (value !== undefined) return value;
+        }
+      }
     }
     return undefined;
   }
@@ -44,14 +58,20 @@ export class RequestContext {
   }
 }
 
+function isLayered(context: ContextInput): context is readonly Readonly<Record<string, ContextValue | undefined>>[] {
+  return Array.isArray(context);
+}
+
 const SCAN_LIMIT = 16;
 
-function lowerIndex(raw: Readonly<Record<string, ContextValue | undefined>>, keys: readonly string[]): Map<string, KeyValue> {
+function lowerIndex(layers: readonly Readonly<Record<string, ContextValue | undefined>>[], keys: readonly (readonly string[])[]): Map<string, KeyValue> {
   const index = new Map<string, KeyValue>();
-  for (const key of keys) {
-    const value = normalize(raw[key]);
-    if (value !== undefined) index.set(key.toLowerCase(), value);
-  }
+  layers.forEach((layer, i) => {
+    for (const key of keys[i]!) {
+      const value = normalize(layer[key]);
+      if (value !== undefined) index.set(key.toLowerCase(), value);
+    }
+  });
   return index;
 }
 

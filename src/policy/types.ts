@@ -42,9 +42,10 @@ export interface Request {
   /**
    * Condition keys and their values; keys are matched without regard to case. For an assumed-role
    * session `aws:PrincipalArn` is the role's ARN, as in AWS; `aws:username`, `aws:userid`,
-   * `aws:PrincipalAccount`, `aws:PrincipalTag/…` feed policy variables.
+   * `aws:PrincipalAccount`, `aws:PrincipalTag/…` feed policy variables. Several records are read
+   * as one, a later record's key over an earlier one's.
    */
-  readonly context?: Readonly<Record<string, ContextValue | undefined>>;
+  readonly context?: Readonly<Record<string, ContextValue | undefined>> | readonly Readonly<Record<string, ContextValue | undefined>>[];
 }
 
 /** A statement that matched the request. */
