@@ -11,6 +11,8 @@ import type { Caller } from './context.js';
 /** How often one entity's use of one action is written at most, by default. */
 export const DEFAULT_ACCESS_RECORD_INTERVAL_MS = 60_000;
 
+const SKIPPED: Promise<void> = Promise.resolve();
+
 // Past this many remembered (entity, action) pairs the memory is cleared: at worst a pair is written once more early.
 const MAX_REMEMBERED = 10_000;
 
@@ -30,28 +32,32 @@ export interface AccessRecorder {
  */
 export function createAccessRecorder(store: Store, clock: Clock, intervalMs = DEFAULT_ACCESS_RECORD_INTERVAL_MS): AccessRecorder {
   const lastWritten = new Map<string, number>();
+  const write = async (key: string, caller: Caller, entityType: 'user' | 'role', service: string, action: string, region: string, now: number): Promise<void> => {
+    const lastAt = new Date(now).toISOString();
+    try {
+      await store.db
+        .insertInto('access_records')
+        .values({ account_id: caller.accountId, entity_type: entityType, entity_id: caller.entityId, service, action, last_at: lastAt, region })
+        .onConflict((c) => c.columns(['entity_type', 'entity_id', 'action']).doUpdateSet({ last_at: lastAt, region }))
+        .execute();
+    } catch {
+      lastWritten.delete(key); // try again on the next request
+    }
+  };
   return {
-    async record(caller, action, region) {
+    // Not async: almost every call is throttled, and then costs no promise of its own.
+    record(caller, action, region) {
       const entityType = caller.type === 'user' ? 'user' : caller.type === 'assumed-role' ? 'role' : undefined;
-      if (entityType === undefined || caller.entityId === '') return;
-      const service = action.slice(0, action.indexOf(':')).toLowerCase();
-      if (service === '') return;
+      if (entityType === undefined || caller.entityId === '') return SKIPPED;
+      const colon = action.indexOf(':');
+      if (colon <= 0) return SKIPPED;
       const key = `${entityType}:${caller.entityId}:${action}`;
       const now = clock.now();
       const last = lastWritten.get(key);
-      if (last !== undefined && now - last < intervalMs && now >= last) return;
+      if (last !== undefined && now - last < intervalMs && now >= last) return SKIPPED;
       if (lastWritten.size >= MAX_REMEMBERED) lastWritten.clear();
       lastWritten.set(key, now);
-      const lastAt = new Date(now).toISOString();
-      try {
-        await store.db
-          .insertInto('access_records')
-          .values({ account_id: caller.accountId, entity_type: entityType, entity_id: caller.entityId, service, action, last_at: lastAt, region })
-          .onConflict((c) => c.columns(['entity_type', 'entity_id', 'action']).doUpdateSet({ last_at: lastAt, region }))
-          .execute();
-      } catch {
-        lastWritten.delete(key); // try again on the next request
-      }
+      return write(key, caller, entityType, action.slice(0, colon).toLowerCase(), action, region, now);
     },
   };
 }

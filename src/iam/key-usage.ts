@@ -9,6 +9,8 @@ import type { Store } from '../store/store.js';
 /** How often one key's use is written at most, by default. */
 export const DEFAULT_KEY_USAGE_INTERVAL_MS = 60_000;
 
+const SKIPPED: Promise<void> = Promise.resolve();
+
 // Past this many remembered keys the memory is cleared: at worst a key is written once more early.
 const MAX_REMEMBERED = 10_000;
 
@@ -27,22 +29,26 @@ export interface KeyUsageRecorder {
  */
 export function createKeyUsageRecorder(store: Store, clock: Clock, intervalMs = DEFAULT_KEY_USAGE_INTERVAL_MS): KeyUsageRecorder {
   const lastWritten = new Map<string, number>();
+  const write = async (accessKeyId: string, service: string, region: string, now: number): Promise<void> => {
+    try {
+      await store.db
+        .updateTable('access_keys')
+        .set({ last_used_at: new Date(now).toISOString(), last_used_service: service, last_used_region: region })
+        .where('id', '=', accessKeyId)
+        .execute();
+    } catch {
+      lastWritten.delete(accessKeyId); // try again on the next request
+    }
+  };
   return {
-    async record(accessKeyId, service, region) {
+    // Not async: almost every call is throttled, and then costs no promise of its own.
+    record(accessKeyId, service, region) {
       const now = clock.now();
       const last = lastWritten.get(accessKeyId);
-      if (last !== undefined && now - last < intervalMs && now >= last) return;
+      if (last !== undefined && now - last < intervalMs && now >= last) return SKIPPED;
       if (lastWritten.size >= MAX_REMEMBERED) lastWritten.clear();
       lastWritten.set(accessKeyId, now);
-      try {
-        await store.db
-          .updateTable('access_keys')
-          .set({ last_used_at: new Date(now).toISOString(), last_used_service: service, last_used_region: region })
-          .where('id', '=', accessKeyId)
-          .execute();
-      } catch {
-        lastWritten.delete(accessKeyId); // try again on the next request
-      }
+      return write(accessKeyId, service, region, now);
     },
   };
 }

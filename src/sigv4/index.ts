@@ -6,6 +6,7 @@
  * const { key, region, securityToken } = await verifyRequest(request, lookupKey, { clock, services: ['iam', 'sts'] });
  */
 export { verifyRequest, type SignedRequest, type KeyLookup, type Verified, type VerifyOptions } from './verify.js';
+export type { Headers } from './parse.js';
 export {
   IncompleteSignature,
   InvalidClientTokenId,

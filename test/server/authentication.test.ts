@@ -1,6 +1,10 @@
 /** Who may call at all: SigV4 as the SDKs sign it, and the AWS errors for everything else. */
+import { request as httpRequest } from 'node:http';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
@@ -71,6 +75,32 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
     });
     expect(response.status).toBe(413);
     expect(await response.text()).toContain('<Code>RequestEntityTooLarge</Code>');
+  });
+
+  it('reads repeated header lines: an unsigned one is harmless, a second Authorization or date is refused', async () => {
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const url = new URL(t.url);
+    const signer = new SignatureV4({ credentials: t.admin, region: 'us-east-1', service: 'sts', sha256: Sha256 });
+    // The server's clock is the test's: sign at its time.
+    const signed = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body }), { signingDate: new Date(clock.now()) });
+    const lines = Object.entries(signed.headers).flat();
+    const send = (extra: string[]) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: [...lines, ...extra] }, (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    expect((await send([])).status).toBe(200);
+    expect((await send(['x-note', 'a', 'x-note', 'b'])).status).toBe(200);
+    const twoAuthorizations = await send(['authorization', signed.headers['authorization']!]);
+    expect(twoAuthorizations.status).toBe(400);
+    expect(twoAuthorizations.text).toContain('<Code>IncompleteSignature</Code>');
+    const twoDates = await send(['x-amz-date', signed.headers['x-amz-date']!]);
+    expect(twoDates.status).toBe(400);
+    expect(twoDates.text).toContain('<Code>IncompleteSignature</Code>');
   });
 
   it('answers garbage with a 4xx in the AWS shape', async () => {
