@@ -1,7 +1,8 @@
 // The API's cost: requests per second and p50/p99 latency of a SigV4-signed GetCallerIdentity and
 // of an authorized ListUsers against our server, side by side with a bare Fastify endpoint on the
-// same machine (autocannon, loopback only). Then each is run again at half the load it reached, for
-// the latency a service sees when it is not saturated. Run with `npm run bench:api`.
+// same machine (autocannon, loopback only). Then each is run again at half the load it reached,
+// paced evenly (bench/paced-load.js: autocannon's own rate limit sends in bursts), for the latency a
+// service sees when it is not saturated. Run with `npm run bench:api`.
 //
 // Targets (issue 3): GetCallerIdentity ≥ 0.6× and ListUsers ≥ 0.5× the bare endpoint's
 // throughput; p99 under 5 ms at half that load; no errors.
@@ -12,6 +13,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import autocannon from 'autocannon';
+import { pacedLoad } from './paced-load.js';
 
 const QUICK = process.argv.includes('--quick');
 const DURATION = QUICK ? 3 : 10;
@@ -33,8 +35,8 @@ async function signed(url, credentials, service, body) {
   return { method: 'POST', path: '/', headers: request.headers, body };
 }
 
-async function load(url, request, overallRate) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...request, ...(overallRate && { overallRate }) });
+async function load(url, request) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...request });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
 }
 
@@ -57,7 +59,7 @@ try {
   let failed = false;
   for (const c of cases) {
     const full = await load(ours.url, c.request);
-    const half = await load(ours.url, c.request, Math.max(1, Math.round(full.rps / 2)));
+    const half = await pacedLoad(ours.url, c.request, { rate: Math.max(1, Math.round(full.rps / 2)), seconds: DURATION, connections: CONNECTIONS });
     const ratio = full.rps / baseline.rps;
     const ok = ratio >= c.target && full.errors === 0 && half.errors === 0;
     const latencyOk = half.p99 < 5;
