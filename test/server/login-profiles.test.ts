@@ -32,15 +32,6 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     await t?.close();
   });
 
-  async function storedHash(userName: string): Promise<string> {
-    const row = await t.server.store.db
-      .selectFrom('login_profiles')
-      .innerJoin('users', 'users.id', 'login_profiles.user_id')
-      .select('login_profiles.password_hash')
-      .where('users.name', '=', userName)
-      .executeTakeFirstOrThrow();
-    return row.password_hash;
-  }
 
   async function setPasswordPolicy(policy: object | null): Promise<void> {
     await t.server.store.db.updateTable('accounts').set({ password_policy: policy && JSON.stringify(policy) }).where('id', '=', t.accountId).execute();
@@ -51,7 +42,7 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     const created = await t.iam.send(new CreateLoginProfileCommand({ UserName: 'alice', Password: GOOD, PasswordResetRequired: true }));
     expect(created.LoginProfile).toMatchObject({ UserName: 'alice', PasswordResetRequired: true });
     expect(created.LoginProfile?.CreateDate).toBeInstanceOf(Date);
-    const hash = await storedHash('alice');
+    const hash = await storedHash(t, 'alice');
     expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     expect(hash).not.toContain(GOOD);
     expect(await verifyPassword(GOOD, hash)).toBe(true);
@@ -63,7 +54,7 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
   it('salts each hash: one password twice gives two hashes', async () => {
     await t.iam.send(new CreateUserCommand({ UserName: 'twin' }));
     await t.iam.send(new CreateLoginProfileCommand({ UserName: 'twin', Password: GOOD }));
-    expect(await storedHash('twin')).not.toBe(await storedHash('alice'));
+    expect(await storedHash(t, 'twin')).not.toBe(await storedHash(t, 'alice'));
   });
 
   it('refuses a second login profile with EntityAlreadyExists', async () => {
@@ -117,14 +108,14 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
   });
 
   it('updates the password and the reset flag, under the same policy', async () => {
-    const before = await storedHash('alice');
+    const before = await storedHash(t, 'alice');
     await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'alice', Password: 'Another-Pass-2', PasswordResetRequired: false }));
-    const after = await storedHash('alice');
+    const after = await storedHash(t, 'alice');
     expect(after).not.toBe(before);
     expect(await verifyPassword('Another-Pass-2', after)).toBe(true);
     expect((await t.iam.send(new GetLoginProfileCommand({ UserName: 'alice' }))).LoginProfile?.PasswordResetRequired).toBe(false);
     await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'alice', PasswordResetRequired: true }));
-    expect(await storedHash('alice')).toBe(after);
+    expect(await storedHash(t, 'alice')).toBe(after);
     expect((await t.iam.send(new GetLoginProfileCommand({ UserName: 'alice' }))).LoginProfile?.PasswordResetRequired).toBe(true);
     const weak = await failure(t.iam.send(new UpdateLoginProfileCommand({ UserName: 'alice', Password: 'weak' })));
     expect(weak).toMatchObject({ name: 'PasswordPolicyViolation', status: 400 });
@@ -142,7 +133,7 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
       await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: 'Third-Pass-3' }));
       // Two passwords later, the first is no longer among the last two.
       await t.iam.send(new UpdateLoginProfileCommand({ UserName: 'reuser', Password: 'First-Pass-1' }));
-      expect(await verifyPassword('First-Pass-1', await storedHash('reuser'))).toBe(true);
+      expect(await verifyPassword('First-Pass-1', await storedHash(t, 'reuser'))).toBe(true);
     } finally {
       await setPasswordPolicy(null);
     }
@@ -169,11 +160,11 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
 
     const wrong = await failure(dave.send(new ChangePasswordCommand({ OldPassword: 'Not-The-Old-1', NewPassword: 'Brand-New-Pass-3' })));
     expect(wrong).toMatchObject({ name: 'AccessDenied', status: 403, message: 'The old password is incorrect.' });
-    expect(await verifyPassword(GOOD, await storedHash('dave'))).toBe(true);
+    expect(await verifyPassword(GOOD, await storedHash(t, 'dave'))).toBe(true);
     const weak = await failure(dave.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'weak' })));
     expect(weak).toMatchObject({ name: 'PasswordPolicyViolation', status: 400 });
     await dave.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' }));
-    expect(await verifyPassword('Brand-New-Pass-3', await storedHash('dave'))).toBe(true);
+    expect(await verifyPassword('Brand-New-Pass-3', await storedHash(t, 'dave'))).toBe(true);
     expect((await t.iam.send(new GetLoginProfileCommand({ UserName: 'dave' }))).LoginProfile?.PasswordResetRequired).toBe(false);
   });
 
@@ -188,7 +179,7 @@ describe.each(BACKENDS)('login profiles on %s', (backend) => {
     await setPasswordPolicy({ MinimumPasswordLength: 8, AllowUsersToChangePassword: true });
     try {
       await frank.send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Brand-New-Pass-3' }));
-      expect(await verifyPassword('Brand-New-Pass-3', await storedHash('frank'))).toBe(true);
+      expect(await verifyPassword('Brand-New-Pass-3', await storedHash(t, 'frank'))).toBe(true);
     } finally {
       await setPasswordPolicy(null);
     }
@@ -260,7 +251,7 @@ describe.each(BACKENDS)('password expiry on %s', (backend) => {
     // AllowUsersToChangePassword) may replace an expired password with its access key.
     const changedAt = clock.now();
     await iamAs(erin).send(new ChangePasswordCommand({ OldPassword: GOOD, NewPassword: 'Second-Pass-2' }));
-    expect(await verifyPassword('Second-Pass-2', await storedHash('erin'))).toBe(true);
+    expect(await verifyPassword('Second-Pass-2', await storedHash(t, 'erin'))).toBe(true);
     expect(await passwordRow('erin')).toEqual({ password_last_changed: at(changedAt), password_next_rotation: at(changedAt + 30 * DAY) });
     // The profile was created once: its CreateDate does not move with the password.
     expect((await admin().send(new GetLoginProfileCommand({ UserName: 'erin' }))).LoginProfile?.CreateDate?.getTime()).toBe(createdAt);
@@ -286,7 +277,7 @@ describe.each(BACKENDS)('password expiry on %s', (backend) => {
     await admin().send(new PutUserPolicyCommand({ UserName: 'erin', PolicyName: 'change-own-password', PolicyDocument: CHANGE_OWN_PASSWORD }));
     const changedAt = clock.now();
     await iamAs(erin).send(new ChangePasswordCommand({ OldPassword: 'Admin-Reset-3', NewPassword: 'Third-Pass-4' }));
-    expect(await verifyPassword('Third-Pass-4', await storedHash('erin'))).toBe(true);
+    expect(await verifyPassword('Third-Pass-4', await storedHash(t, 'erin'))).toBe(true);
     expect((await passwordRow('erin')).password_next_rotation).toBe(at(changedAt + 30 * DAY));
     // Without MaxPasswordAge nothing expires: the next rotation is N/A again.
     await admin().send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8 }));
@@ -309,13 +300,15 @@ describe.each(BACKENDS)('password expiry on %s', (backend) => {
     expect(error).toMatchObject({ name: 'InvalidUserType', status: 400 });
   });
 
-  async function storedHash(userName: string): Promise<string> {
-    const row = await t.server.store.db
-      .selectFrom('login_profiles')
-      .innerJoin('users', 'users.id', 'login_profiles.user_id')
-      .select('login_profiles.password_hash')
-      .where('users.name', '=', userName)
-      .executeTakeFirstOrThrow();
-    return row.password_hash;
-  }
 });
+
+/** The password hash stored for a user: what the API never shows, read from the store. */
+async function storedHash(t: TestServer, userName: string): Promise<string> {
+  const row = await t.server.store.db
+    .selectFrom('login_profiles')
+    .innerJoin('users', 'users.id', 'login_profiles.user_id')
+    .select('login_profiles.password_hash')
+    .where('users.name', '=', userName)
+    .executeTakeFirstOrThrow();
+  return row.password_hash;
+}
