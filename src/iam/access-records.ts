@@ -1,8 +1,8 @@
 /**
  * Records when a user or role last made a successfully authorized call of each action, for the
- * service last accessed data (GenerateServiceLastAccessedDetails and its reports). Like AWS's
- * "last authenticated", only calls that were authorized count. Writes are throttled per entity and
- * action: a busy caller costs one upsert per interval, not one per request.
+ * service last accessed data (GenerateServiceLastAccessedDetails and its reports) and a role's
+ * RoleLastUsed. Like AWS's "last authenticated", only calls that were authorized count. Writes are
+ * throttled per entity and action: a busy caller costs one upsert per interval, not one per request.
  */
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/store.js';
@@ -35,11 +35,15 @@ export function createAccessRecorder(store: Store, clock: Clock, intervalMs = DE
   const write = async (key: string, caller: Caller, entityType: 'user' | 'role', service: string, action: string, region: string, now: number): Promise<void> => {
     const lastAt = new Date(now).toISOString();
     try {
-      await store.db
-        .insertInto('access_records')
-        .values({ account_id: caller.accountId, entity_type: entityType, entity_id: caller.entityId, service, action, last_at: lastAt, region })
-        .onConflict((c) => c.columns(['entity_type', 'entity_id', 'action']).doUpdateSet({ last_at: lastAt, region }))
-        .execute();
+      await store.transaction(async (tx) => {
+        await tx
+          .insertInto('access_records')
+          .values({ account_id: caller.accountId, entity_type: entityType, entity_id: caller.entityId, service, action, last_at: lastAt, region })
+          .onConflict((c) => c.columns(['entity_type', 'entity_id', 'action']).doUpdateSet({ last_at: lastAt, region }))
+          .execute();
+        // A role's session at work is the role in use: GetRole's RoleLastUsed (date and Region).
+        if (entityType === 'role') await tx.updateTable('roles').set({ last_used_at: lastAt, last_used_region: region }).where('id', '=', caller.entityId).execute();
+      });
     } catch {
       lastWritten.delete(key); // try again on the next request
     }

@@ -91,7 +91,8 @@ export const UNGOVERNED: ReadonlySet<string> = new Set([
  * account changes (./read-cache.ts). A field filled by bookkeeping later must leave this list.
  */
 export const CACHEABLE_READS: ReadonlySet<string> = new Set([
-  'GetUser', 'ListUsers', 'GetGroup', 'ListGroups', 'ListGroupsForUser', 'GetRole', 'ListRoles',
+  // GetRole is not here: its RoleLastUsed is bookkeeping.
+  'GetUser', 'ListUsers', 'GetGroup', 'ListGroups', 'ListGroupsForUser', 'ListRoles',
   'GetPolicy', 'ListPolicies', 'GetPolicyVersion', 'ListPolicyVersions', 'ListEntitiesForPolicy',
   'ListAttachedUserPolicies', 'ListAttachedGroupPolicies', 'ListAttachedRolePolicies',
   'ListUserPolicies', 'ListGroupPolicies', 'ListRolePolicies', 'GetUserPolicy', 'GetGroupPolicy', 'GetRolePolicy',

@@ -3,11 +3,12 @@
  * saw answered: checked with the real SDK on both stores (on PostgreSQL results are not kept at all),
  * and the cache's own rules checked directly.
  */
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, DeleteUserCommand, GetUserCommand, ListAttachedUserPoliciesCommand, ListUsersCommand, PutUserPolicyCommand, TagUserCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, DeleteUserCommand, GetUserCommand, ListAttachedUserPoliciesCommand, ListUsersCommand, PutUserPolicyCommand, TagUserCommand, UpdateUserCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadCache } from '../../src/server/read-cache.js';
 import { ChangeFeed } from '../../src/store/changes.js';
-import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
+import { BACKENDS, createSecondAccount, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('ReadCache', () => {
   it('answers a kept result until the account changes, and only for its own account', () => {
@@ -93,6 +94,17 @@ describe.each(BACKENDS)('reads after writes on %s', (backend) => {
     // The new key's permissions may take a moment to apply on PostgreSQL's other nodes: here there is one.
     expect((await frank.send(new GetUserCommand({}))).User?.UserName).toBe('cached-frank');
     expect((await t.iam.send(new GetUserCommand({}))).User?.UserName).toBe('admin');
+  });
+
+  it('a read fed by bookkeeping in another account\'s request (RoleLastUsed, written by a cross-account AssumeRole) is never stale', async () => {
+    const other = await createSecondAccount(t);
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${t.accountId}:root` }, Action: 'sts:AssumeRole' }] });
+    await other.iam.send(new CreateRoleCommand({ RoleName: 'cached-role', AssumeRolePolicyDocument: trust }));
+    expect((await other.iam.send(new GetRoleCommand({ RoleName: 'cached-role' }))).Role?.RoleLastUsed).toEqual({});
+    expect((await other.iam.send(new GetRoleCommand({ RoleName: 'cached-role' }))).Role?.RoleLastUsed).toEqual({});
+    // The write happens in a request of the first account: the role's account hears of no change of its own.
+    await t.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${other.accountId}:role/cached-role`, RoleSessionName: 'session' }));
+    expect((await other.iam.send(new GetRoleCommand({ RoleName: 'cached-role' }))).Role?.RoleLastUsed?.LastUsedDate).toBeInstanceOf(Date);
   });
 
   it('a kept result is not shown to a caller the policies deny', async () => {

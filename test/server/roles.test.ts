@@ -19,7 +19,11 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
   UpdateRoleDescriptionCommand,
+  PutRolePolicyCommand,
+  IAMClient,
+  type RoleLastUsed,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, failure, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -55,6 +59,25 @@ describe.each(BACKENDS)('roles on %s', (backend) => {
     // AWS always answers RoleLastUsed, empty for a role never used.
     expect(role?.RoleLastUsed).toEqual({});
     expect(role?.PermissionsBoundary).toBeUndefined();
+  });
+
+  it('shows when and in which Region a role was last used: assumed, then its sessions\' calls', async () => {
+    await createRole('used-role', { AssumeRolePolicyDocument: trust({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${t.accountId}:root` }, Action: 'sts:AssumeRole' }) });
+    await t.iam.send(new PutRolePolicyCommand({ RoleName: 'used-role', PolicyName: 'list', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' }] }) }));
+    const before = Date.now();
+    const { Credentials: session } = await t.sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${t.accountId}:role/used-role`, RoleSessionName: 'work' }));
+    expect((await t.iam.send(new GetRoleCommand({ RoleName: 'used-role' }))).Role?.RoleLastUsed?.Region).toBe('us-east-1');
+    const client = new IAMClient({ endpoint: t.url, region: 'eu-west-1', maxAttempts: 1, credentials: { accessKeyId: session!.AccessKeyId!, secretAccessKey: session!.SecretAccessKey!, sessionToken: session!.SessionToken! } });
+    await client.send(new ListRolesCommand({}));
+    // The record is bookkeeping written after the answer: give it a moment.
+    let lastUsed: RoleLastUsed | undefined;
+    for (let i = 0; i < 50 && lastUsed?.Region !== 'eu-west-1'; i++) {
+      lastUsed = (await t.iam.send(new GetRoleCommand({ RoleName: 'used-role' }))).Role?.RoleLastUsed;
+      if (lastUsed?.Region !== 'eu-west-1') await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lastUsed?.Region).toBe('eu-west-1');
+    expect(lastUsed?.LastUsedDate?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(lastUsed?.LastUsedDate?.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
   });
 
   it('defaults MaxSessionDuration to one hour', async () => {
