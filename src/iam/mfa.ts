@@ -29,6 +29,7 @@ import type { Handler, Input, OperationContext } from './context.js';
 import { AccessDenied } from '../authz/errors.js';
 import { DeleteConflict, EntityAlreadyExists, InvalidAuthenticationCode, LimitExceeded, NoSuchEntity } from './errors.js';
 import { pageRequest, pageResponse } from './paging.js';
+import { qrPng } from './qr.js';
 import { dropTags, listTagsPage, putTags, removeTags } from './tags.js';
 import { base32Decode, base32Encode, codeMatches, timeStep } from './totp.js';
 import { requireUser, toUser } from './users.js';
@@ -72,8 +73,17 @@ export const CreateVirtualMFADevice: Handler<Input<CreateVirtualMFADeviceRequest
     throw error;
   }
   // Base32StringSeed is a blob: the base32 text's bytes, which the wire carries base64-encoded.
-  // No QRCodePNG: drawing a QR code is left to the client, which has the seed and the serial.
-  return { VirtualMFADevice: { SerialNumber: row.serial, Base32StringSeed: Buffer.from(seed, 'ascii'), ...(input.Tags?.length && { Tags: input.Tags }) } };
+  // QRCodePNG, as AWS returns it too, encodes `otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String`
+  // (the AWS CLI's `--bootstrap-method QRCodePNG` writes it to a file, and writes nothing without it).
+  const uri = `otpauth://totp/${encodeURIComponent(input.VirtualMFADeviceName)}@${caller.accountId}?secret=${seed}`;
+  return {
+    VirtualMFADevice: {
+      SerialNumber: row.serial,
+      Base32StringSeed: Buffer.from(seed, 'ascii'),
+      QRCodePNG: qrPng(uri),
+      ...(input.Tags?.length && { Tags: input.Tags }),
+    },
+  };
 };
 
 export const ListVirtualMFADevices: Handler<Input<ListVirtualMFADevicesRequest>, ListVirtualMFADevicesResponse> = async (input, context) => {
