@@ -80,18 +80,19 @@ export const UpdateAccountPasswordPolicy: Handler<Input<UpdateAccountPasswordPol
   await context.store.db.updateTable('accounts').set({ password_policy: JSON.stringify(policy) }).where('id', '=', context.caller.accountId).execute();
 };
 
-const NO_POLICY = 'The Password Policy with domain name ACCOUNT cannot be found.';
+/** AWS names the account's ID: "The Password Policy with domain name 123456789012 cannot be found." */
+const noPolicy = (accountId: string): string => `The Password Policy with domain name ${accountId} cannot be found.`;
 
 export const GetAccountPasswordPolicy: Handler<Input<object>, GetAccountPasswordPolicyResponse> = async (_input, context) => {
   const account = await context.store.db.selectFrom('accounts').select('password_policy').where('id', '=', context.caller.accountId).executeTakeFirst();
-  if (!account?.password_policy) throw new NoSuchEntity(NO_POLICY);
+  if (!account?.password_policy) throw new NoSuchEntity(noPolicy(context.caller.accountId));
   // Written only by UpdateAccountPasswordPolicy above.
   return { PasswordPolicy: JSON.parse(account.password_policy) as PasswordPolicy };
 };
 
 export const DeleteAccountPasswordPolicy: Handler<Input<object>, void> = async (_input, context) => {
   const deleted = await context.store.db.updateTable('accounts').set({ password_policy: null }).where('id', '=', context.caller.accountId).where('password_policy', 'is not', null).executeTakeFirst();
-  if (Number(deleted.numUpdatedRows) === 0) throw new NoSuchEntity(NO_POLICY);
+  if (Number(deleted.numUpdatedRows) === 0) throw new NoSuchEntity(noPolicy(context.caller.accountId));
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ describe.each(BACKENDS)('account settings on %s', (backend) => {
       expect(await failure(t.iam.send(new GetAccountPasswordPolicyCommand({})))).toMatchObject({
         name: 'NoSuchEntity',
         status: 404,
-        message: 'The Password Policy with domain name ACCOUNT cannot be found.',
+        message: `The Password Policy with domain name ${t.accountId} cannot be found.`,
       });
       expect(await failure(t.iam.send(new DeleteAccountPasswordPolicyCommand({})))).toMatchObject({ name: 'NoSuchEntity', status: 404 });
     });
