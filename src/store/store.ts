@@ -112,6 +112,11 @@ function openPostgres(url: string, schema: string | undefined): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema && { options: `-c search_path=${schema}` }) });
   // A pool that loses its server must not take the process down; the failed query reports it.
   pool.on('error', () => {});
+  // The pool listens for errors only on idle clients. A backend terminated while its client is
+  // checked out (inside a transaction, between two queries) emitted 'error' with no listener, and
+  // that took the whole process down (RELIABILITY 47). The query in flight, or the next one, fails
+  // with the error instead, the request answers 503, and the pool drops the broken client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const changes = new ChangeFeed((accountId) => {
     pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, accountId]).catch(() => {});
@@ -132,7 +137,7 @@ function openPostgres(url: string, schema: string | undefined): Store {
       }
     },
     async close() {
-      await (await listener)?.end().catch(() => {});
+      await listener.close();
       await db.destroy();
     },
   };
@@ -141,22 +146,53 @@ function openPostgres(url: string, schema: string | undefined): Store {
 /** Another node's write is seen within this bound even if its notification is lost. */
 const POSTGRES_CACHE_MAX_AGE_MS = 5_000;
 
-/** A connection of its own that LISTENs for other nodes' changes; undefined if it cannot connect. */
-async function listen(url: string, changes: ChangeFeed): Promise<pg.Client | undefined> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {}); // the cache's max age covers a lost listener
-  client.on('notification', (message) => {
-    if (message.channel === CHANGE_CHANNEL && message.payload) changes.heard(message.payload);
-  });
-  try {
-    await client.connect();
-    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-    return client;
-  } catch {
-    await client.end().catch(() => {});
-    return undefined;
-  }
+/**
+ * A connection of its own that LISTENs for other nodes' changes. When it is lost (a PostgreSQL
+ * restart, a terminated backend) it is opened again after a pause, and LISTENs again: before,
+ * a lost listener stayed lost, and other nodes' writes were heard only through the caches' max age
+ * for the rest of the process's life. (Changes made while no listener was there are covered by
+ * that max age.)
+ */
+function listen(url: string, changes: ChangeFeed): { close(): Promise<void> } {
+  let closed = false;
+  let current: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    timer = undefined;
+    if (closed) return;
+    const client = new pg.Client({ connectionString: url });
+    current = client;
+    let lost = false;
+    const reconnect = () => {
+      if (lost) return;
+      lost = true;
+      void client.end().catch(() => {});
+      if (!closed) timer = setTimeout(() => void connect(), LISTEN_RETRY_MS).unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', reconnect);
+    client.on('notification', (message) => {
+      if (message.channel === CHANGE_CHANNEL && message.payload) changes.heard(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      if (closed) await client.end().catch(() => {});
+    } catch {
+      reconnect();
+    }
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await current?.end().catch(() => {});
+    },
+  };
 }
+
+const LISTEN_RETRY_MS = 500;
 
 function sqlState(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
@@ -175,7 +211,10 @@ function isRetryable(error: unknown): boolean {
  */
 export function storeFailureKind(error: unknown): 'conflict' | 'unavailable' | undefined {
   const code = sqlState(error);
-  if (code === undefined) return undefined;
+  // pg's errors for a connection lost mid-transaction carry no code; Kysely's ROLLBACK on the dead
+  // connection throws one of them in place of the 57P01, which made a terminated backend a 500
+  // with an "internal error" logged instead of a 503 (RELIABILITY 47).
+  if (code === undefined) return error instanceof Error && /^(Connection terminated|Client has encountered a connection error|Client was closed)/.test(error.message) ? 'unavailable' : undefined;
   if (isRetryable(error)) return 'conflict';
   if (/^(08|53|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY'].some((c) => code.startsWith(c))) return 'unavailable';
   return undefined;

@@ -44,9 +44,10 @@ const doc = (tag: string) => JSON.stringify({ Version: '2012-10-17', Statement: 
 /**
  * Runs `workers` concurrent chains of writes (user, inline policy, key, managed policy, versions,
  * attachment) until `stopAfterAcks` calls were acknowledged; then calls `onTarget` (the kill) and
- * lets the chains stop at their next failure. Answers once every chain stopped.
+ * lets the chains stop at their next failure (or, with keepGoing, when onTarget is done). Answers
+ * the number of acknowledged calls once every chain stopped.
  */
-export async function drive(options: { url: string; admin: Credentials; prefix: string; workers: number; stopAfterAcks: number; onTarget: () => Promise<void>; acked: Acked; isFault: (code: string, status: number | undefined) => boolean }): Promise<number> {
+export async function drive(options: { url: string; admin: Credentials; prefix: string; workers: number; stopAfterAcks: number; onTarget: () => Promise<void>; acked: Acked; keepGoing?: boolean; isFault: (code: string, status: number | undefined) => boolean }): Promise<number> {
   const { acked } = options;
   const iam = iamClient(options.url, options.admin);
   let acks = 0;
@@ -57,12 +58,13 @@ export async function drive(options: { url: string; admin: Credentials; prefix: 
     try {
       const result = await run();
       acks++;
-      if (acks >= options.stopAfterAcks && killing === undefined) killing = options.onTarget();
+      // With keepGoing the chains run on through the faults, and stop once onTarget is done.
+      if (acks >= options.stopAfterAcks && killing === undefined) killing = options.onTarget().finally(() => void (options.keepGoing && (stopped = true)));
       return result;
     } catch (error) {
       const { code, status } = outcome(error);
       if (!options.isFault(code, status)) acked.refused.push(`${what}: ${code} ${String(status)}`);
-      if (killing !== undefined) stopped = true;
+      if (killing !== undefined && !options.keepGoing) stopped = true;
       return undefined;
     }
   };
