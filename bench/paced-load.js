@@ -38,13 +38,15 @@ function connection(port, onResponse) {
 }
 
 /**
- * Sends `rate` requests per second for `seconds` over `connections` keep-alive connections.
+ * Sends `rate` requests per second for `seconds` over `connections` keep-alive connections, after
+ * a first second at the same rate that is not measured (new connections, this code's first runs).
  * @returns {Promise<{ rps: number, p50: number, p99: number, errors: number }>} latencies in ms
  */
 export async function pacedLoad(url, request, { rate, seconds, connections }) {
   const { host, port } = new URL(url);
   const bytes = rawRequest(host, request);
-  const total = Math.round(rate * seconds);
+  const warmup = Math.round(rate);
+  const total = warmup + Math.round(rate * seconds);
   const latencies = [];
   const waiting = []; // issue times of requests that found no free connection
   let errors = 0;
@@ -56,11 +58,14 @@ export async function pacedLoad(url, request, { rate, seconds, connections }) {
     conn.dueAt = dueAt;
     conn.socket.write(bytes);
   };
+  let answered = 0;
+  let measuredFrom = 0;
   const onResponse = (conn, status) => {
-    latencies.push(performance.now() - conn.dueAt);
+    if (++answered === warmup) measuredFrom = performance.now();
+    if (answered > warmup) latencies.push(performance.now() - conn.dueAt);
     if (status !== 200) errors++;
     if (waiting.length > 0) send(conn, waiting.shift());
-    if (latencies.length === total) done();
+    if (answered === total) done();
   };
   const pool = Array.from({ length: connections }, () => connection(Number(port), onResponse));
   for (const conn of pool) conn.socket.on('error', () => errors++);
@@ -81,9 +86,9 @@ export async function pacedLoad(url, request, { rate, seconds, connections }) {
   const deadline = setTimeout(done, (seconds + 30) * 1000);
   await finished;
   clearTimeout(deadline);
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = (performance.now() - (measuredFrom || start)) / 1000;
   for (const conn of pool) conn.socket.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q) => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(2));
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors: errors + (total - latencies.length) };
+  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors: errors + (total - answered) };
 }

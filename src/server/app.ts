@@ -166,7 +166,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const route = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const { status, xml, requestId } = await handle(request);
-    return reply.code(status).header('content-type', 'text/xml').header('x-amzn-requestid', requestId).send(xml);
+    if (status !== 200) reply.code(status);
+    return reply.header('content-type', 'text/xml').header('x-amzn-requestid', requestId).send(xml);
   };
   app.post('/', route);
   app.get('/', route);

@@ -41,6 +41,7 @@ export function uriEncode(value: string, keepSlash = false): string {
  * service but S3).
  */
 export function canonicalPath(rawPath: string): string {
+  if (rawPath === '/') return rawPath; // IAM's and STS's one path
   const segments: string[] = [];
   for (const segment of rawPath.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -99,6 +100,7 @@ export function parseQuery(raw: string): QueryParam[] {
 
 /** The canonical query string: `name=value` pairs sorted by encoded name, then by encoded value. */
 export function canonicalQuery(params: readonly QueryParam[]): string {
+  if (params.length === 0) return '';
   return [...params]
     .sort((a, b) => compare(a.encodedName, b.encodedName) || compare(a.encodedValue, b.encodedValue))
     .map((p) => `${p.encodedName}=${p.encodedValue}`)
@@ -139,15 +141,9 @@ export interface CanonicalRequestInput {
 
 /** The canonical request: method, URI, query, headers, signed header list and payload hash, one per line. */
 export function canonicalRequest(input: CanonicalRequestInput): string {
-  const headerLines = input.signedHeaders.map((name) => `${name}:${canonicalHeaderValue(input.headers[name])}\n`).join('');
-  return [
-    input.method,
-    canonicalPath(input.path),
-    canonicalQuery(input.query),
-    headerLines,
-    input.signedHeaders.join(';'),
-    input.payloadHash,
-  ].join('\n');
+  let headerLines = '';
+  for (const name of input.signedHeaders) headerLines += `${name}:${canonicalHeaderValue(input.headers[name])}\n`;
+  return `${input.method}\n${canonicalPath(input.path)}\n${canonicalQuery(input.query)}\n${headerLines}\n${input.signedHeaders.join(';')}\n${input.payloadHash}`;
 }
 
 /** The credential scope: `YYYYMMDD/region/service/aws4_request`. */

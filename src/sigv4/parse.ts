@@ -149,7 +149,20 @@ function parseCredential(credential: string): AuthParams['credential'] {
   return [accessKeyId, date, region, service, terminator];
 }
 
-function parseSignedHeaders(list: string): string[] {
+// A client signs the same list of headers on every request: parse each list once.
+const signedHeaderLists = new Map<string, readonly string[]>();
+
+function parseSignedHeaders(list: string): readonly string[] {
+  let names = signedHeaderLists.get(list);
+  if (names === undefined) {
+    names = readSignedHeaders(list);
+    if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
+    signedHeaderLists.set(list, names);
+  }
+  return names;
+}
+
+function readSignedHeaders(list: string): readonly string[] {
   const names = list.split(';');
   if (names.length > limits.signedHeaders) throw new IncompleteSignature(`SignedHeaders may list at most ${limits.signedHeaders} headers.`);
   const unique = new Set<string>();

@@ -87,8 +87,8 @@ export async function verifyRequest<K>(request: SignedRequest, lookup: KeyLookup
   // match; RELIABILITY 3B.20 wants control characters and non-ASCII refused outright.
   for (const name of auth.signedHeaders) {
     const value = request.headers[name];
-    const values = value === undefined ? [] : typeof value === 'string' ? [value] : value;
-    if (!values.every((v) => PRINTABLE.test(v))) throw new IncompleteSignature('Signed header values must be printable ASCII.');
+    if (value === undefined) continue;
+    if (typeof value === 'string' ? !PRINTABLE.test(value) : !value.every((v) => PRINTABLE.test(v))) throw new IncompleteSignature('Signed header values must be printable ASCII.');
   }
 
   const canonical = canonicalRequest({
@@ -115,17 +115,8 @@ export async function verifyRequest<K>(request: SignedRequest, lookup: KeyLookup
     throw new SignatureDoesNotMatch(messages.signatureDoesNotMatch, { accessKeyId, stringToSign: toSign });
   }
 
-  const expiresAt = auth.expiresSeconds === undefined ? undefined : signedAt + auth.expiresSeconds * 1000;
-  return {
-    key: found.key,
-    accessKeyId,
-    region,
-    service,
-    signedAt,
-    securityToken,
-    presigned: auth.presigned,
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-  };
+  const verified: Verified<K> = { key: found.key, accessKeyId, region, service, signedAt, securityToken, presigned: auth.presigned };
+  return auth.expiresSeconds === undefined ? verified : { ...verified, expiresAt: signedAt + auth.expiresSeconds * 1000 };
 }
 
 function readAuth(headers: Headers, query: readonly QueryParam[]): AuthParams {
