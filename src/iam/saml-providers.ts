@@ -5,7 +5,7 @@
  * certificates whose keys sign them; and, for IdPs that encrypt assertions, up to two private keys
  * (sealed at rest, never returned) and whether encryption is Required or only Allowed.
  */
-import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type {
   AssertionEncryptionModeType,
   CreateSAMLProviderRequest,
@@ -24,6 +24,7 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { Selectable } from 'kysely';
 import { iamArn } from '../shared/arn.js';
+import { base32Of, randomBase32 } from '../shared/ids.js';
 import type { Sealer } from '../shared/seal.js';
 import type { SamlProvidersTable } from '../store/schema.js';
 import { isUniqueViolation, type Db } from '../store/store.js';
@@ -138,8 +139,15 @@ export function openPrivateKeys(row: Pick<SamlProviderRow, 'private_keys'>, seal
 
 /** A key id as AWS shapes them: 22 to 64 characters of [A-Z0-9]. */
 function newPrivateKeyId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  return [...randomBytes(26)].map((byte) => alphabet[byte & 31]).join('');
+  return randomBase32(26);
+}
+
+/**
+ * The provider's SAMLProviderUUID: stable for as long as the provider exists, and new for one made
+ * again under the same ARN, so it is derived from the ARN and the creation time rather than stored.
+ */
+function providerUuid(row: Pick<Selectable<SamlProvidersTable>, 'arn' | 'created_at'>): string {
+  return base32Of(createHash('sha256').update(`${row.arn}\n${row.created_at}`).digest().subarray(0, 26));
 }
 
 /**
@@ -236,6 +244,7 @@ export const GetSAMLProvider: Handler<Input<GetSAMLProviderRequest>, GetSAMLProv
   const row = await requireSamlProvider(db, context, input.SAMLProviderArn);
   const tags = await tagsOf(db, RESOURCE_TYPE, row.arn);
   return {
+    SAMLProviderUUID: providerUuid(row),
     SAMLMetadataDocument: row.metadata,
     CreateDate: new Date(row.created_at),
     ValidUntil: new Date(row.valid_until),

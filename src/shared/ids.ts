@@ -31,6 +31,18 @@ function randomFrom(alphabet: string, length: number): string {
   return out;
 }
 
+/** Random upper-case base-32 characters (A–Z, 2–7), as AWS's ids use. */
+export function randomBase32(length: number): string {
+  return base32Of(randomBytes(length));
+}
+
+/** One base-32 character (A–Z, 2–7) per byte, from its low five bits: an id made from a digest. */
+export function base32Of(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += BASE32[byte & 31];
+  return out;
+}
+
 /** A unique id for an entity: its kind's prefix and random base-32 characters. */
 export function newId(kind: IdKind): string {
   const prefix = ID_PREFIXES[kind];

@@ -57,12 +57,16 @@ describe.each(BACKENDS)('SAML federation on %s', (backend) => {
     expect(got.ValidUntil?.toISOString()).toBe('2031-01-01T00:00:00.000Z');
     expect(got.CreateDate).toBeInstanceOf(Date);
     expect(got.Tags).toEqual([{ Key: 'team', Value: 'id' }]);
+    expect(got.SAMLProviderUUID).toMatch(/^[A-Z2-7]{26}$/);
     const listed = await t.iam.send(new ListSAMLProvidersCommand({}));
     expect(listed.SAMLProviderList?.map((p) => p.Arn)).toEqual([providerArn('CorpIdP'), arn].sort());
 
     const updated = await t.iam.send(new UpdateSAMLProviderCommand({ SAMLProviderArn: arn, SAMLMetadataDocument: metadata([OTHER.cert], '2032-06-01T00:00:00Z') }));
     expect(updated.SAMLProviderArn).toBe(arn);
-    expect((await t.iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn }))).ValidUntil?.toISOString()).toBe('2032-06-01T00:00:00.000Z');
+    const afterUpdate = await t.iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn }));
+    expect(afterUpdate.ValidUntil?.toISOString()).toBe('2032-06-01T00:00:00.000Z');
+    // The provider is the same one: its UUID stays.
+    expect(afterUpdate.SAMLProviderUUID).toBe(got.SAMLProviderUUID);
 
     await t.iam.send(new TagSAMLProviderCommand({ SAMLProviderArn: arn, Tags: [{ Key: 'env', Value: 'prod' }] }));
     await t.iam.send(new UntagSAMLProviderCommand({ SAMLProviderArn: arn, TagKeys: ['team'] }));
@@ -71,6 +75,11 @@ describe.each(BACKENDS)('SAML federation on %s', (backend) => {
     await t.iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: arn }));
     expect(await failure(t.iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn })))).toMatchObject({ name: 'NoSuchEntity', status: 404 });
     expect(await failure(t.iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: arn })))).toMatchObject({ name: 'NoSuchEntity', status: 404 });
+    // Made again under the same ARN, it is another provider, with another UUID.
+    clock.advance(1000);
+    await t.iam.send(new CreateSAMLProviderCommand({ Name: 'Crud-IdP', SAMLMetadataDocument: metadata([IDP.cert], '2031-01-01T00:00:00Z') }));
+    expect((await t.iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: arn }))).SAMLProviderUUID).not.toBe(got.SAMLProviderUUID);
+    await t.iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: arn }));
   });
 
   it('reports metadata without validUntil as valid for a century', async () => {
