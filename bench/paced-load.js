@@ -6,6 +6,7 @@
 // come free. Its latency runs from when it was issued to the end of its response, so a server that
 // falls behind is charged for the queue, but the ticks' granularity is not charged to the server.
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** Raw HTTP/1.1 bytes of a request as autocannon takes it ({ method, path, headers, body }). */
 function rawRequest(host, { method, path, headers, body }) {
@@ -91,4 +92,12 @@ export async function pacedLoad(url, request, { rate, seconds, connections }) {
   latencies.sort((a, b) => a - b);
   const at = (q) => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(2));
   return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors: errors + (total - answered) };
+}
+
+// Run as a script (`node bench/paced-load.js '{"url":…,"request":…,"rate":…,"seconds":…,"connections":…}'`),
+// it prints its result as one JSON line: the benchmark runs it in a fresh process of its own, so
+// that its clock is not stopped by the garbage the earlier runs left in the benchmark's heap.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url, request, ...options } = JSON.parse(process.argv[2]);
+  console.log(JSON.stringify(await pacedLoad(url, request, options)));
 }
