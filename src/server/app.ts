@@ -145,13 +145,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (result === undefined) {
         const version = store.changes.version(caller.accountId);
         const context: OperationContext = { caller, store, clock, config, sealer, requestId, authorizer, requestContext, endpoint: `${request.protocol}://${request.host}` };
+        const changes = !isReadOnly(operation.name) && caller.accountId !== '';
         let output: unknown;
         try {
           output = await (handler as (input: unknown, context: OperationContext) => Promise<unknown>)(input, context);
-        } finally {
-          // A write that failed may still have committed part of its work: caches start over either way.
-          if (!isReadOnly(operation.name) && caller.accountId !== '') store.changes.changed(caller.accountId);
+        } catch (error) {
+          // AWS's errors are thrown before a write or inside its transaction, which they undo; an
+          // unexpected failure may come after part of the work committed: caches start over.
+          if (changes && !(error instanceof ServiceError)) store.changes.changed(caller.accountId);
+          throw error;
         }
+        if (changes) store.changes.changed(caller.accountId);
         result = encodeResult(service, operation, (output ?? undefined) as Record<string, unknown> | undefined);
         if (cacheKey !== undefined) readCache.set(caller.accountId, version, cacheKey, result);
       }
