@@ -54,10 +54,48 @@ export function hasQueryAuth(query: readonly QueryParam[]): boolean {
   return query.some((p) => QUERY_AUTH_MARKERS.has(p.name.toLowerCase()));
 }
 
+/** What an Authorization header says apart from its signature. */
+interface HeaderFields {
+  readonly credential: AuthParams['credential'];
+  readonly signedHeaders: readonly string[];
+}
+
+// A client sends the same Credential and SignedHeaders on every request of a day; only the
+// signature at the end changes. Headers already parsed are known by what precedes the signature.
+const knownHeaders = new Map<string, HeaderFields>();
+const MAX_KNOWN_HEADERS = 1024;
+
 /** Parses `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` and the date header. */
 export function parseAuthorizationHeader(header: string, headers: Headers, query: readonly QueryParam[]): AuthParams {
   if (header.length > limits.authorizationHeaderLength) throw new IncompleteSignature('Authorization header is too long.');
   if (!PRINTABLE.test(header)) throw new IncompleteSignature('Authorization header must be printable ASCII.');
+  // Only a signature that ends the header, as every SDK writes it, splits it for the lookup.
+  const at = header.lastIndexOf('Signature=');
+  const last = at > 0 && (header[at - 1] === ' ' || header[at - 1] === ',') && !header.includes(',', at);
+  const signature = last ? header.slice(at + 'Signature='.length).trim() : '';
+  const known = signature !== '' ? knownHeaders.get(header.slice(0, at)) : undefined;
+  if (known !== undefined) return withDate(known, signature, headers, query);
+  const parsed = parseWholeHeader(header, headers, query);
+  if (last) {
+    if (knownHeaders.size >= MAX_KNOWN_HEADERS) knownHeaders.clear();
+    knownHeaders.set(header.slice(0, at), { credential: parsed.credential, signedHeaders: parsed.signedHeaders });
+  }
+  return parsed;
+}
+
+/** A known header's fields with this request's signature and date. */
+function withDate(fields: HeaderFields, signature: string, headers: Headers, query: readonly QueryParam[]): AuthParams {
+  const xAmzDate = singleHeader(headers, 'x-amz-date');
+  const date = xAmzDate ?? singleHeader(headers, 'date');
+  if (date === undefined) throw new IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  const dateSource = xAmzDate !== undefined ? 'x-amz-date' : 'date';
+  if (!fields.signedHeaders.includes(dateSource)) {
+    throw new IncompleteSignature(`'${dateSource === 'date' ? 'Date' : 'X-Amz-Date'}' must be a 'SignedHeader' in the AWS Authorization.`);
+  }
+  return { presigned: false, credential: fields.credential, signedHeaders: fields.signedHeaders, signature, amzDate: date, dateSource, expiresSeconds: undefined, signedQuery: query };
+}
+
+function parseWholeHeader(header: string, headers: Headers, query: readonly QueryParam[]): AuthParams {
   const trimmed = header.trim();
   const space = trimmed.search(/[ \t]/);
   const algorithm = space === -1 ? trimmed : trimmed.slice(0, space);

@@ -118,6 +118,24 @@ describe('a malformed Authorization header', () => {
   });
 });
 
+describe('an Authorization header whose Credential and SignedHeaders were seen before', () => {
+  it('is judged as a new one: another signature, none, or its parts in another order', async () => {
+    const request = await sign({ date: T0 });
+    await expect(verifyRequest(request, lookup, { clock: new ManualClock(T0) })).resolves.toMatchObject({ key: 'alice' });
+    const tampered = withAuthorization(request, (h) => h.replace(/Signature=([0-9a-f])/, (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`));
+    expect(await failure(tampered)).toMatchObject({ code: 'SignatureDoesNotMatch', message: SIGNATURE_MISMATCH });
+    const empty = withAuthorization(request, (h) => h.replace(/Signature=[0-9a-f]+/, 'Signature='));
+    expect(await failure(empty)).toMatchObject({ code: 'IncompleteSignature', message: "Authorization header requires 'Signature' parameter." });
+    const reordered = withAuthorization(request, (h) => {
+      const signature = /Signature=[0-9a-f]+/.exec(h)![0];
+      return h.replace(`, ${signature}`, '').replace('Credential=', `${signature}, Credential=`);
+    });
+    await expect(verifyRequest(reordered, lookup, { clock: new ManualClock(T0) })).resolves.toMatchObject({ key: 'alice' });
+    const { 'x-amz-date': _, ...withoutDate } = request.headers;
+    expect(await failure({ ...request, headers: withoutDate })).toMatchObject({ code: 'IncompleteSignature', message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." });
+  });
+});
+
 describe('absurd inputs', () => {
   it('an Authorization header over 8 KB is IncompleteSignature before any key lookup', async () => {
     const spy = vi.fn(lookup);
