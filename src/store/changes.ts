@@ -11,6 +11,8 @@ export const CHANGE_CHANNEL = 'deployport_changes';
 export class ChangeFeed {
   private readonly versions = new Map<string, number>();
   private total = 0;
+  // Added to every account's version: moved when changes may have gone unheard.
+  private everyAccount = 0;
 
   /**
    * @param publish tells other nodes (PostgreSQL's NOTIFY); absent for the embedded SQLite.
@@ -23,7 +25,7 @@ export class ChangeFeed {
 
   /** The current version of an account's state. */
   version(accountId: string): number {
-    return this.versions.get(accountId) ?? 0;
+    return this.everyAccount + (this.versions.get(accountId) ?? 0);
   }
 
   /** Records that an account's state changed here, and tells the other nodes. */
@@ -34,7 +36,16 @@ export class ChangeFeed {
 
   /** Records a change another node announced. */
   heard(accountId: string): void {
-    this.versions.set(accountId, this.version(accountId) + 1);
+    this.versions.set(accountId, (this.versions.get(accountId) ?? 0) + 1);
+    this.total++;
+  }
+
+  /**
+   * Records that changes may have been missed (the LISTEN connection was lost for a while): every
+   * account's version moves, so every cache entry is made again.
+   */
+  heardAll(): void {
+    this.everyAccount++;
     this.total++;
   }
 

@@ -38,7 +38,7 @@ export interface StoreOptions {
   readonly schema?: string;
 }
 
-const SERIALIZATION_RETRIES = 8;
+const SERIALIZATION_RETRIES = 10;
 
 /** Opens (and migrates) the store the options name. */
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -128,11 +128,25 @@ function openPostgres(url: string, schema: string | undefined): Store {
     changes,
     async transaction(fn) {
       for (let attempt = 0; ; attempt++) {
+        let committing = false;
         try {
-          return await db.transaction().setIsolationLevel('serializable').execute(fn);
+          return await db
+            .transaction()
+            .setIsolationLevel('serializable')
+            .execute(async (tx) => {
+              const result = await fn(tx);
+              committing = true;
+              return result;
+            });
         } catch (error) {
-          if (attempt >= SERIALIZATION_RETRIES || !isRetryable(error)) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+          // A connection lost before COMMIT was sent committed nothing: the work is run again on
+          // another connection (the pool drops the dead one). Lost during COMMIT, it may have
+          // committed, and the failure is the client's to see.
+          const lostBeforeCommit = !committing && storeFailureKind(error) === 'unavailable';
+          if (attempt >= SERIALIZATION_RETRIES || !(isRetryable(error) || lostBeforeCommit)) throw error;
+          // Jittered and growing: SERIALIZABLE on small tables locks whole relations, so writers
+          // that collided once collide again if they all come back at once.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
         }
       }
     },
@@ -150,13 +164,14 @@ const POSTGRES_CACHE_MAX_AGE_MS = 5_000;
  * A connection of its own that LISTENs for other nodes' changes. When it is lost (a PostgreSQL
  * restart, a terminated backend) it is opened again after a pause, and LISTENs again: before,
  * a lost listener stayed lost, and other nodes' writes were heard only through the caches' max age
- * for the rest of the process's life. (Changes made while no listener was there are covered by
- * that max age.)
+ * for the rest of the process's life. Changes made while no listener was there are not replayed:
+ * every cache entry is made again once it is back.
  */
 function listen(url: string, changes: ChangeFeed): { close(): Promise<void> } {
   let closed = false;
   let current: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let reconnecting = false;
   const connect = async (): Promise<void> => {
     timer = undefined;
     if (closed) return;
@@ -177,6 +192,10 @@ function listen(url: string, changes: ChangeFeed): { close(): Promise<void> } {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      // Notifications sent while no listener was there are lost: whatever was cached meanwhile
+      // may be stale, so every entry is made again rather than waiting out the caches' max age.
+      if (reconnecting) changes.heardAll();
+      reconnecting = true;
       if (closed) await client.end().catch(() => {});
     } catch {
       reconnect();

@@ -186,6 +186,16 @@ describe('PostgreSQL faults (RELIABILITY 45, 47)', () => {
     while ((await listeners()) < 2 && Date.now() < deadline) await sleep(100);
     expect(await listeners()).toBe(2);
     expect(await heard()).toBeLessThan(4_000);
+
+    // A change made while the listeners are gone is never notified: once back, a node drops what it
+    // cached instead of serving it until the caches' 5 s max age.
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'watched', AccessKeyId: key.accessKeyId, Status: 'Active' }));
+    while (!(await works())) await sleep(50);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %'", [db.name]);
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'watched', AccessKeyId: key.accessKeyId, Status: 'Inactive' }));
+    const deactivated = Date.now();
+    while ((await works()) && Date.now() - deactivated < 10_000) await sleep(50);
+    expect(Date.now() - deactivated).toBeLessThan(3_000);
     sts.destroy();
     iam.destroy();
     expect(a.stderr()).not.toMatch(/internal error|Unhandled|uncaught/i);

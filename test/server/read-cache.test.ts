@@ -32,6 +32,16 @@ describe('ReadCache', () => {
     expect(cache.get('111111111111', 'k')).toBeUndefined();
   });
 
+  it('drops every kept result when changes may have gone unheard', () => {
+    const changes = new ChangeFeed(undefined, Infinity);
+    const cache = new ReadCache(changes);
+    cache.set('111111111111', changes.version('111111111111'), 'k', '<x/>');
+    const never = changes.version('222222222222');
+    changes.heardAll();
+    expect(cache.get('111111111111', 'k')).toBeUndefined();
+    expect(changes.version('222222222222')).not.toBe(never);
+  });
+
   it('keeps nothing where other nodes write (a change feed with a maximum age)', () => {
     const changes = new ChangeFeed(() => {}, 5000);
     const cache = new ReadCache(changes);
