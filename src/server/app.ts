@@ -44,6 +44,7 @@ import { ExpiredToken } from '../sts/errors.js';
 import { storeFailureKind, type Store } from '../store/store.js';
 import { CACHEABLE_READS, HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
 import { ReadCache } from './read-cache.js';
+import { sendAtEndOfTurn } from './coalesced-writes.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerWorkloadCredentials } from './workload-credentials.js';
 
@@ -174,8 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // response, past Fastify's reply pipeline (serializers, onSend hooks), which this route does
     // not use and which cost a sixth of a GetCallerIdentity.
     reply.hijack();
-    reply.raw.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId });
-    reply.raw.end(xml);
+    sendAtEndOfTurn(reply.raw, status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId }, xml);
   };
   app.post('/', route);
   app.get('/', route);
