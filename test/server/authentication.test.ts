@@ -77,6 +77,31 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
     expect(await response.text()).toContain('<Code>RequestEntityTooLarge</Code>');
   });
 
+  it('stops reading a body sent without a length once it passes the limit: 413, and the connection ends', async () => {
+    const url = new URL(t.url);
+    const answer = await new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, text, connection: response.headers.connection }));
+      });
+      request.on('error', reject);
+      request.write('Action=ListUsers&Version=2010-05-08&X=');
+      // Chunks keep coming, more than the limit in all, until the answer arrives.
+      const chunk = 'a'.repeat(64 * 1024);
+      let sent = 0;
+      const more = () => {
+        if (request.destroyed || sent > 4 * 1024 * 1024) return;
+        sent += chunk.length;
+        if (request.write(chunk)) setImmediate(more);
+        else request.once('drain', more);
+      };
+      more();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.text).toContain('<Code>RequestEntityTooLarge</Code>');
+    expect(answer.connection).toBe('close');
+  });
+
   it('reads repeated header lines: an unsigned one is harmless, a second Authorization or date is refused', async () => {
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';
     const url = new URL(t.url);
