@@ -38,14 +38,18 @@ export class SigningKey {
 
   /** HMAC-SHA256 of `data` (the string to sign, ASCII) under this key. */
   sign(data: string): Buffer {
-    const message = Buffer.allocUnsafe(BLOCK + Buffer.byteLength(data, 'utf8'));
-    this.inner.copy(message, 0);
-    message.write(data, BLOCK, 'utf8');
-    const outer = Buffer.from(this.outer);
-    sha256(message).copy(outer, BLOCK);
-    return sha256(outer);
+    // Signing is synchronous, so one scratch buffer serves every call, and the outer block takes
+    // the inner hash in place.
+    const length = BLOCK + Buffer.byteLength(data, 'utf8');
+    if (scratch.length < length) scratch = Buffer.allocUnsafe(length * 2);
+    this.inner.copy(scratch, 0);
+    scratch.write(data, BLOCK, 'utf8');
+    sha256(scratch.subarray(0, length)).copy(this.outer, BLOCK);
+    return sha256(this.outer);
   }
 }
+
+let scratch = Buffer.allocUnsafe(1024);
 
 // A key is valid for a whole day and one region and service, so one entry serves every request of
 // a client that day. Bounded, oldest first out, so that scopes sent by clients (or an attacker

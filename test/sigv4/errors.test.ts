@@ -180,6 +180,21 @@ describe('keys and secrets', () => {
     const request = await sign({ date: T0 });
     const upper = withAuthorization(request, (h) => h.replace(/Signature=([0-9a-f]+)/, (_, s: string) => `Signature=${s.toUpperCase()}`));
     expect(await failure(upper)).toMatchObject({ code: 'SignatureDoesNotMatch' });
+    // Each wrong length, and a wrong last digit.
+    for (const edit of [(s: string) => s.slice(0, -1), (s: string) => s + '0', (s: string) => s.slice(0, -1) + (s.endsWith('0') ? '1' : '0')]) {
+      const request2 = withAuthorization(request, (h) => h.replace(/Signature=([0-9a-f]+)/, (_, s: string) => `Signature=${edit(s)}`));
+      expect(await failure(request2)).toMatchObject({ code: 'SignatureDoesNotMatch' });
+    }
+  });
+
+  it('a presigned signature with a character past ASCII whose low bits name a right digit is SignatureDoesNotMatch', async () => {
+    const request = await sign({ date: T0, expiresIn: 60 });
+    // '°' is U+00B0: its low seven bits are those of '0'; 'ı' is U+0131, whose low seven bits are '1'.
+    const swapped = withQuery(request, (q) =>
+      q.replace(/X-Amz-Signature=([0-9a-f]+)/, (_, s: string) => `X-Amz-Signature=${s.replace(/[01]/, (d) => (d === '0' ? '%C2%B0' : '%C4%B1'))}`),
+    );
+    expect(swapped.query).not.toBe(request.query);
+    expect(await failure(swapped)).toMatchObject({ code: 'SignatureDoesNotMatch' });
   });
 });
 
