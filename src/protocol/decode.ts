@@ -46,7 +46,8 @@ export function decodeInput(
 ): Record<string, unknown> {
   const op = typeof operation === 'string' ? service.operations.get(operation) : operation;
   if (!op) throw new InvalidAction(`Could not find operation ${String(operation)} for version ${service.metadata.apiVersion}`);
-  if (!op.input) return {};
+  // An input without members (GetCallerIdentity's) reads nothing of the parameters.
+  if (!op.input || op.input.members.length === 0) return {};
   const violations: string[] = [];
   const input = decodeStructure(op.input, buildTree(params), '', '', violations);
   if (violations.length > 0) {
