@@ -30,7 +30,12 @@ function flush(): void {
   for (const { response, status, headers, body } of batch) {
     // A client that went away meanwhile has nothing left to receive.
     if (response.destroyed) continue;
-    response.writeHead(status, headers);
-    response.end(body);
+    try {
+      response.writeHead(status, headers);
+      response.end(body);
+    } catch {
+      // One response that cannot be written must not keep the rest of the batch from theirs.
+      response.destroy();
+    }
   }
 }

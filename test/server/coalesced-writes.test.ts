@@ -17,7 +17,9 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       const body = `<echo>${req.url}</echo>`;
-      sendAtEndOfTurn(res, req.url === '/missing' ? 404 : 200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) }, body);
+      // A header Node refuses to write (a line break in its value) fails that response alone.
+      const headers = { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), ...(req.url === '/broken' ? { 'x-bad': 'a\r\nb' } : {}) };
+      sendAtEndOfTurn(res, req.url === '/missing' ? 404 : 200, headers, body);
       // Nothing is written before the turn ends.
       if (!res.headersSent) heldBeforeTurnEnded++;
       // A connection lost between the answer's making and its writing.
@@ -58,5 +60,11 @@ describe('sendAtEndOfTurn', () => {
     expect(gone?.status).toBe('rejected');
     expect(others.map((o) => (o.status === 'fulfilled' ? o.value.body : o.reason))).toEqual(['<echo>/a</echo>', '<echo>/b</echo>']);
     expect((await get('/after')).body).toBe('<echo>/after</echo>');
+  });
+
+  it('answers the rest of a batch when one response of it cannot be written', async () => {
+    const [broken, ...others] = await Promise.allSettled(['/broken', '/c', '/d'].map(get));
+    expect(broken?.status).toBe('rejected');
+    expect(others.map((o) => (o.status === 'fulfilled' ? o.value.body : o.reason))).toEqual(['<echo>/c</echo>', '<echo>/d</echo>']);
   });
 });
