@@ -1,5 +1,6 @@
 /** Who may call at all: SigV4 as the SDKs sign it, and the AWS errors for everything else. */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -100,6 +101,31 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
     expect(answer.status).toBe(413);
     expect(answer.text).toContain('<Code>RequestEntityTooLarge</Code>');
     expect(answer.connection).toBe('close');
+  });
+
+  it('answers pipelined requests on one connection each in its turn, in the order they came', async () => {
+    const url = new URL(t.url);
+    const signedRaw = async (service: string, body: string) => {
+      const signer = new SignatureV4({ credentials: t.admin, region: 'us-east-1', service, sha256: Sha256 });
+      const signed = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' }, body }), { signingDate: new Date(clock.now()) });
+      const lines = Object.entries(signed.headers).map(([name, value]) => `${name}: ${value}`);
+      return `POST / HTTP/1.1\r\n${lines.join('\r\n')}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const unsigned = 'POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 35\r\n\r\nAction=ListUsers&Version=2010-05-08';
+    const requests = [await signedRaw('sts', 'Action=GetCallerIdentity&Version=2011-06-15'), unsigned, await signedRaw('iam', 'Action=ListUsers&Version=2010-05-08')];
+    const socket = connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    // All three in one write: the server reads them from one packet.
+    socket.write(requests.join(''));
+    const deadline = Date.now() + 10_000;
+    while ((received.match(/HTTP\/1\.1 /g) ?? []).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.destroy();
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => a.slice(9, 12))).toEqual(['200', '403', '200']);
+    expect(answers[0]).toContain('<GetCallerIdentityResponse');
+    expect(answers[1]).toContain('<Code>MissingAuthenticationToken</Code>');
+    expect(answers[2]).toContain('<ListUsersResponse');
   });
 
   it('reads repeated header lines: an unsigned one is harmless, a second Authorization or date is refused', async () => {
