@@ -35,7 +35,7 @@ import {
 } from '../protocol/index.js';
 import { serviceForSignedRequest } from '../protocol/model.js';
 import type { Clock } from '../shared/clock.js';
-import { isoTime } from '../shared/clock.js';
+import { httpDate, isoTime } from '../shared/clock.js';
 import { newRequestId } from '../shared/ids.js';
 import type { Sealer } from '../shared/seal.js';
 import { ServiceError } from '../shared/service-error.js';
@@ -202,7 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       answer = { status: failure.status, xml: encodeError(failure, requestId, SERVICES.iam.metadata.xmlNamespace), requestId, close: true };
     }
     // The answer is a finished document: it goes straight to Node's response.
-    const headers: Record<string, string | number> = { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.xml), 'x-amzn-requestid': answer.requestId };
+    const headers: Record<string, string | number> = { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.xml), 'x-amzn-requestid': answer.requestId, date: httpDate(clock.now()) };
     if (answer.close === true) headers.connection = 'close';
     sendAtEndOfTurn(response, answer.status, headers, answer.xml);
   }

@@ -41,3 +41,19 @@ export function isoTime(ms: number): string {
 
 let lastSecond = NaN;
 let lastIsoTime = '';
+
+/**
+ * An instant as HTTP's Date header writes it (`Mon, 30 Nov 2026 06:30:00 GMT`). Clients correct
+ * their clock skew from it, so it must be the server's clock, the one signatures are judged by.
+ */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastHttpSecond) {
+    lastHttpSecond = second;
+    lastHttpDate = new Date(second * 1000).toUTCString();
+  }
+  return lastHttpDate;
+}
+
+let lastHttpSecond = NaN;
+let lastHttpDate = '';

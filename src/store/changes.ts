@@ -54,8 +54,13 @@ export class ChangeFeed {
     return this.total;
   }
 
-  /** Whether a cache entry made at `version`, at time `madeAt`, may still be used at `now`. */
+  /**
+   * Whether a cache entry made at `version`, at time `madeAt`, may still be used at `now`. An entry
+   * made "later than now" is not: the wall clock was stepped back, and its age is unknown (a step
+   * back of an hour would otherwise keep it an hour past the max age).
+   */
   fresh(accountId: string, version: number, madeAt: number, now: number): boolean {
-    return version === this.version(accountId) && now - madeAt < this.maxAgeMs;
+    const age = now - madeAt;
+    return version === this.version(accountId) && age >= 0 && age < this.maxAgeMs;
   }
 }
